@@ -1,0 +1,194 @@
+package physical
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+
+	"github.com/golab-dev/golab/dataframe/expr"
+	"github.com/golab-dev/golab/dataframe/plan"
+)
+
+// joinCodes encodes left and right key columns into one code space: equal
+// keys get equal codes; rows with a null key get ok=false.
+func joinCodes(ctx context.Context, env *Env, lk, rk []arrow.Array, nl, nr int) (codes []uint64, card uint64, nullKey []bool, err error) {
+	var kc keyCodes
+	for i := range lk {
+		l, r := lk[i], rk[i]
+		norm := func(a arrow.Array) (arrow.Array, error) {
+			t := a.DataType()
+			switch {
+			case expr.IsInteger(t) && t.ID() != arrow.INT64:
+				return compute.CastArray(ctx, a, compute.SafeCastOptions(arrow.PrimitiveTypes.Int64))
+			case expr.IsString(t) && t.ID() != arrow.STRING:
+				return compute.CastArray(ctx, a, compute.SafeCastOptions(arrow.BinaryTypes.String))
+			}
+			a.Retain()
+			return a, nil
+		}
+		l2, err := norm(l)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		r2, err := norm(r)
+		if err != nil {
+			l2.Release()
+			return nil, 0, nil, err
+		}
+		both, err := array.Concatenate([]arrow.Array{l2, r2}, env.Mem)
+		l2.Release()
+		r2.Release()
+		if err != nil {
+			return nil, 0, nil, fmt.Errorf("%w: join keys %s and %s: %v", expr.ErrSchemaMismatch, l.DataType(), r.DataType(), err)
+		}
+		k, err := encodeColumn(ctx, env, both)
+		if both.NullN() > 0 {
+			if nullKey == nil {
+				nullKey = make([]bool, nl+nr)
+			}
+			for j := range nullKey {
+				if both.IsNull(j) {
+					nullKey[j] = true
+				}
+			}
+		}
+		both.Release()
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		if i == 0 {
+			kc = k
+		} else if kc, err = combine(ctx, env, kc, k); err != nil {
+			return nil, 0, nil, err
+		}
+	}
+	if kc.card > directLimit(nl+nr) {
+		if kc, err = densify(ctx, env, kc); err != nil {
+			return nil, 0, nil, err
+		}
+	}
+	return kc.codes, kc.card, nullKey, nil
+}
+
+// joinIndices returns matching (left,right) row pairs; right index -1
+// means no match (left/full joins), left index -1 likewise (full joins).
+// For semi/anti joins only li is filled.
+func joinIndices(ctx context.Context, env *Env, how plan.JoinType, lk, rk []arrow.Array, nl, nr int) (li, ri []int32, err error) {
+	codes, card, nullKey, err := joinCodes(ctx, env, lk, rk, nl, nr)
+	if err != nil {
+		return nil, nil, err
+	}
+	lc, rc := codes[:nl], codes[nl:]
+	isNull := func(row int) bool { return nullKey != nil && nullKey[row] }
+	// Build: chains over right rows, in row order.
+	heads := make([]int32, card)
+	for i := range heads {
+		heads[i] = -1
+	}
+	next := make([]int32, nr)
+	for r := nr - 1; r >= 0; r-- {
+		if isNull(nl + r) {
+			continue
+		}
+		c := rc[r]
+		next[r] = heads[c]
+		heads[c] = int32(r)
+	}
+	// Probe in morsels: count, then fill.
+	nm := (nl + MorselSize - 1) / MorselSize
+	counts := make([]int, nm)
+	emitUnmatched := how == plan.Left || how == plan.Full
+	err = parallelFor(ctx, env.Workers, nl, func(_, lo, hi int) {
+		cnt := 0
+		for i := lo; i < hi; i++ {
+			h := int32(-1)
+			if !isNull(i) {
+				h = heads[lc[i]]
+			}
+			switch how {
+			case plan.Semi:
+				if h >= 0 {
+					cnt++
+				}
+			case plan.Anti:
+				if h < 0 {
+					cnt++
+				}
+			default:
+				m := 0
+				for r := h; r >= 0; r = next[r] {
+					m++
+				}
+				if m == 0 && emitUnmatched {
+					m = 1
+				}
+				cnt += m
+			}
+		}
+		counts[lo/MorselSize] = cnt
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	starts := make([]int, nm+1)
+	for m := 0; m < nm; m++ {
+		starts[m+1] = starts[m] + counts[m]
+	}
+	total := starts[nm]
+	li = make([]int32, total)
+	semi := how == plan.Semi || how == plan.Anti
+	if !semi {
+		ri = make([]int32, total)
+	}
+	err = parallelFor(ctx, env.Workers, nl, func(_, lo, hi int) {
+		p := starts[lo/MorselSize]
+		for i := lo; i < hi; i++ {
+			h := int32(-1)
+			if !isNull(i) {
+				h = heads[lc[i]]
+			}
+			switch how {
+			case plan.Semi:
+				if h >= 0 {
+					li[p] = int32(i)
+					p++
+				}
+			case plan.Anti:
+				if h < 0 {
+					li[p] = int32(i)
+					p++
+				}
+			default:
+				if h < 0 && emitUnmatched {
+					li[p], ri[p] = int32(i), -1
+					p++
+				}
+				for r := h; r >= 0; r = next[r] {
+					li[p], ri[p] = int32(i), r
+					p++
+				}
+			}
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if how == plan.Full {
+		matched := make([]bool, nr)
+		for _, r := range ri {
+			if r >= 0 {
+				matched[r] = true
+			}
+		}
+		for r := 0; r < nr; r++ {
+			if !matched[r] {
+				li = append(li, -1)
+				ri = append(ri, int32(r))
+			}
+		}
+	}
+	return li, ri, nil
+}

@@ -1,0 +1,813 @@
+package interp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	yaegi "github.com/traefik/yaegi/interp"
+)
+
+// Options configures a Session. The zero value works: standard library only,
+// output to os.Stdout and os.Stderr, input from os.Stdin.
+type Options struct {
+	// Stdout and Stderr receive what interpreted code prints with fmt.Print*,
+	// os.Stdout, os.Stderr and log. Nil means os.Stdout and os.Stderr.
+	Stdout, Stderr io.Writer
+	// Stdin is what interpreted os.Stdin and fmt.Scan* read. Nil means os.Stdin.
+	Stdin io.Reader
+	// Symbols are extra exports (project libraries, produced by
+	// `yaegi extract`), used in addition to yaegi's stdlib.Symbols. Keys are
+	// "importpath/pkgname" as yaegi generates them.
+	Symbols []map[string]map[string]reflect.Value
+}
+
+// Result is the value of a cell's final expression. Values is empty when the
+// cell ends in a statement or in a call returning nothing; a call with
+// several results gives several values.
+type Result struct {
+	Values []reflect.Value
+}
+
+// Var describes one session variable, for %who.
+type Var struct {
+	Name string
+	Type string
+}
+
+// Session is one interpreter state shared by the cells of a notebook.
+// Its methods are safe for concurrent use; Eval calls are serialized.
+type Session struct {
+	opts Options
+
+	mu struct {
+		sync.Mutex
+		in       *yaegi.Interpreter
+		cell     int               // number of the cell being evaluated
+		imported map[string]string // package name in the session -> import path
+		decls    map[string]string // declared name -> its declaration source, for the type checker
+		funcs    map[string]bool   // session-level func names
+		types    map[string]string // session-level type name -> declaration text
+	}
+
+	// pkgs maps a package name to its import path, for auto-import. It is
+	// built once in New and read-only afterwards.
+	pkgs map[string]string
+	// pkgPaths is the set of all importable paths.
+	pkgPaths map[string]string // path -> package name
+
+	// trace collects the interpreter's panic trace lines of the running
+	// cell; written by the stderr filter from any goroutine.
+	trace struct {
+		sync.Mutex
+		lines   []string
+		goPanic *PanicError
+	}
+
+	stdout, stderr io.Writer
+	checker        *checker
+}
+
+// internal names the kernel declares in every session.
+const (
+	hiddenPrefix = "__golab"
+	ctxName      = "ctx"
+)
+
+// New creates a Session with the given options.
+func New(opts Options) (*Session, error) {
+	s := &Session{opts: opts}
+	s.stdout = opts.Stdout
+	if s.stdout == nil {
+		s.stdout = os.Stdout
+	}
+	s.stderr = opts.Stderr
+	if s.stderr == nil {
+		s.stderr = os.Stderr
+	}
+	s.pkgs, s.pkgPaths = knownPackages(opts.Symbols)
+	if err := s.start(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Reset replaces the interpreter with a fresh one built from the same
+// options. All variables, declarations and imports are forgotten.
+func (s *Session) Reset() error {
+	return s.start()
+}
+
+func (s *Session) start() error {
+	stdin := s.opts.Stdin
+	if stdin == nil {
+		stdin = os.Stdin
+	}
+	in := yaegi.New(yaegi.Options{
+		Stdin:        stdin,
+		Stdout:       s.stdout,
+		Stderr:       &traceFilter{s: s, w: s.stderr},
+		Unrestricted: true,
+		Env:          os.Environ(),
+		Args:         []string{"golab"},
+	})
+	if err := in.Use(stdlibSymbols()); err != nil {
+		return fmt.Errorf("interp: loading standard library symbols: %w", err)
+	}
+	for i, syms := range s.opts.Symbols {
+		if err := in.Use(syms); err != nil {
+			return fmt.Errorf("interp: loading Options.Symbols[%d]: %w", i, err)
+		}
+	}
+	if err := in.Use(s.runtimeSymbols()); err != nil {
+		return fmt.Errorf("interp: loading kernel runtime symbols: %w", err)
+	}
+	for _, src := range preludeSources() {
+		if _, err := in.Compile(src.text); err != nil {
+			return fmt.Errorf("interp: compiling prelude %s: %w", src.name, err)
+		}
+	}
+	if _, err := in.Eval(preludeMain); err != nil {
+		return fmt.Errorf("interp: compiling session prelude: %w", err)
+	}
+	chk := newChecker(s.pkgPaths, s.opts.Symbols)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mu.in = in
+	s.mu.imported = map[string]string{}
+	s.mu.decls = map[string]string{}
+	s.mu.funcs = map[string]bool{}
+	s.mu.types = map[string]string{}
+	s.checker = chk
+	return nil
+}
+
+// runtimeSymbols are the compiled hooks interpreted code calls into.
+func (s *Session) runtimeSymbols() yaegi.Exports {
+	return yaegi.Exports{
+		"golab.dev/rt/rt": {
+			"GoPanic": reflect.ValueOf(s.goPanic),
+			"Clear":   reflect.ValueOf(clearValue),
+		},
+	}
+}
+
+// goPanic records a panic recovered in a goroutine started by a cell.
+func (s *Session) goPanic(v any) {
+	pe := &PanicError{Value: v, Msg: panicMessage(v), Goroutine: true}
+	s.trace.Lock()
+	pe.Stack = formatTrace(s.trace.lines)
+	first := s.trace.goPanic == nil
+	if first {
+		s.trace.goPanic = pe
+	}
+	s.trace.Unlock()
+	fmt.Fprintf(s.stderr, "panic in goroutine: %s [recovered by the kernel]\n", pe.Msg)
+}
+
+// clearValue implements the clear builtin for maps and slices.
+func clearValue(x any) {
+	v := reflect.ValueOf(x)
+	switch v.Kind() {
+	case reflect.Map, reflect.Slice:
+		v.Clear()
+	}
+}
+
+// traceFilter passes interpreted stderr output through, except the lines the
+// interpreter itself prints while a panic unwinds ("FILE:L:C: panic: f(...)"),
+// which it records as the panic's stack.
+type traceFilter struct {
+	s *Session
+	w io.Writer
+}
+
+var traceLine = regexp.MustCompile(`^(\S*):(\d+):(\d+): panic: (.*)\n$`)
+
+func (f *traceFilter) Write(p []byte) (int, error) {
+	if m := traceLine.FindSubmatch(p); m != nil {
+		f.s.trace.Lock()
+		f.s.trace.lines = append(f.s.trace.lines, string(p[:len(p)-1]))
+		f.s.trace.Unlock()
+		return len(p), nil
+	}
+	return f.w.Write(p)
+}
+
+// formatTrace renders recorded trace lines as a Go-like stack, mapping
+// generated file positions to cell positions.
+func formatTrace(lines []string) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, l := range lines {
+		m := traceLine.FindStringSubmatch(l + "\n")
+		if m == nil || seen[l] {
+			continue
+		}
+		seen[l] = true
+		fn := strings.TrimPrefix(m[4], "main.")
+		fn = strings.TrimSuffix(fn, "(...)")
+		if strings.HasPrefix(fn, hiddenPrefix) || fn == "main" && strings.HasPrefix(m[1], "golab_cell") && false {
+			continue
+		}
+		pos := mapFilePos(m[1], m[2], m[3])
+		if pos == "" {
+			continue
+		}
+		if fn == "main" {
+			fn = "cell"
+		}
+		fmt.Fprintf(&b, "%s(...)\n\t%s\n", fn, pos)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+var cellFile = regexp.MustCompile(`^golab_cell(\d+)\.go$`)
+
+// mapFilePos turns a generated file position into "cell[N]:L:C".
+func mapFilePos(file, line, col string) string {
+	m := cellFile.FindStringSubmatch(file)
+	if m == nil {
+		return ""
+	}
+	l, _ := strconv.Atoi(line)
+	return fmt.Sprintf("cell[%s]:%d:%s", m[1], l-headerLines, col)
+}
+
+// headerLines is the number of lines the kernel puts before the cell text
+// in every generated file.
+const headerLines = 1
+
+// Eval runs one cell. See the package documentation for the semantics.
+func (s *Session) Eval(ctx context.Context, cell string) (res Result, err error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mu.cell++
+	n := s.mu.cell
+	defer func() {
+		if r := recover(); r != nil {
+			// yaegi panics on some constructs while compiling; never let
+			// that cross the kernel boundary.
+			res = Result{}
+			err = &CellError{Msg: fmt.Sprintf("the interpreter failed on this cell (%v); a construct in it is not supported", r), err: ErrUnsupported}
+		}
+	}()
+	if err := ctx.Err(); err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrInterrupted, err)
+	}
+
+	p, err := s.prepareLocked(cell, n)
+	if err != nil {
+		return Result{}, err
+	}
+	s.trace.Lock()
+	s.trace.goPanic = nil
+	s.trace.Unlock()
+
+	for _, imp := range p.imports {
+		if err := s.importLocked(imp); err != nil {
+			return Result{}, cellErrorAt(cell, imp.line, 1, err.Error(), err)
+		}
+	}
+	s.setCtxLocked(ctx)
+	for _, c := range p.chunks {
+		v, err := s.runLocked(ctx, c, cell)
+		if err != nil {
+			return Result{}, err
+		}
+		if c.capture != captureNone {
+			res = c.result(s, v)
+		}
+		if c.decl {
+			s.recordDeclsLocked(c, cell)
+		}
+	}
+	s.trace.Lock()
+	gp := s.trace.goPanic
+	s.trace.goPanic = nil
+	s.trace.Unlock()
+	if gp != nil {
+		return res, gp
+	}
+	return res, nil
+}
+
+// runLocked compiles and executes one chunk.
+func (s *Session) runLocked(ctx context.Context, c *chunk, cell string) (reflect.Value, error) {
+	prog, err := s.mu.in.CompileAST(c.node)
+	if err != nil {
+		return reflect.Value{}, s.compileError(cell, err)
+	}
+	s.trace.Lock()
+	s.trace.lines = nil
+	s.trace.Unlock()
+	v, err := s.mu.in.ExecuteWithContext(ctx, prog)
+	if err != nil {
+		if ctx.Err() != nil {
+			return reflect.Value{}, fmt.Errorf("%w: %v", ErrInterrupted, ctx.Err())
+		}
+		var p yaegi.Panic
+		if errors.As(err, &p) {
+			s.trace.Lock()
+			stack := formatTrace(s.trace.lines)
+			s.trace.Unlock()
+			return reflect.Value{}, &PanicError{Value: p.Value, Msg: panicMessage(p.Value), Stack: stack}
+		}
+		return reflect.Value{}, s.compileError(cell, err)
+	}
+	return v, nil
+}
+
+// setCtxLocked makes the cell's context visible as the global ctx.
+func (s *Session) setCtxLocked(ctx context.Context) {
+	g, ok := s.mu.in.Globals()[ctxName]
+	ctxType := reflect.TypeOf((*context.Context)(nil)).Elem()
+	if !ok || !g.CanSet() || g.Type() != ctxType {
+		if _, err := s.mu.in.Eval("var ctx " + hiddenPrefix + "context.Context"); err != nil {
+			return
+		}
+		g, ok = s.mu.in.Globals()[ctxName]
+		if !ok || !g.CanSet() || g.Type() != ctxType {
+			return
+		}
+	}
+	g.Set(reflect.ValueOf(&ctx).Elem())
+}
+
+// importSpec is one package a cell needs.
+type importSpec struct {
+	name, path string
+	line       int // cell line of an explicit import, 0 for auto-imports
+}
+
+func (s *Session) importLocked(imp importSpec) error {
+	src := fmt.Sprintf("import %q", imp.path)
+	if imp.name != s.pkgPaths[imp.path] && imp.name != lastElem(imp.path) {
+		src = fmt.Sprintf("import %s %q", imp.name, imp.path)
+	}
+	if _, err := s.mu.in.Eval(src); err != nil {
+		msg := err.Error()
+		if strings.Contains(msg, "unable to find source") {
+			msg = fmt.Sprintf("cannot import %q: the package is neither in the standard library nor in the kernel's compiled libraries", imp.path)
+		}
+		return errors.New(msg)
+	}
+	s.mu.imported[imp.name] = imp.path
+	return nil
+}
+
+var errPos = regexp.MustCompile(`^(?:(\S+?):)?(\d+):(\d+): (?s)(.*)$`)
+
+// compileError converts an interpreter error into a *CellError in cell
+// coordinates.
+func (s *Session) compileError(cell string, err error) error {
+	var list scanner.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		e := list[0]
+		if cellFile.MatchString(e.Pos.Filename) {
+			return cellErrorAt(cell, e.Pos.Line-headerLines, e.Pos.Column, e.Msg, err)
+		}
+		return &CellError{Msg: e.Error(), err: err}
+	}
+	msg := err.Error()
+	if m := errPos.FindStringSubmatch(msg); m != nil {
+		if cellFile.MatchString(m[1]) {
+			l, _ := strconv.Atoi(m[2])
+			c, _ := strconv.Atoi(m[3])
+			return cellErrorAt(cell, l-headerLines, c, cleanMsg(m[4]), err)
+		}
+		return &CellError{Msg: cleanMsg(m[4]), err: err}
+	}
+	return &CellError{Msg: cleanMsg(msg), err: err}
+}
+
+// cleanMsg removes kernel-internal names from interpreter messages.
+func cleanMsg(msg string) string {
+	msg = strings.ReplaceAll(msg, hiddenPrefix+"context.", "context.")
+	return msg
+}
+
+// cellErrorAt builds a CellError for a cell position.
+func cellErrorAt(cell string, line, col int, msg string, cause error) *CellError {
+	e := &CellError{Line: line, Col: col, Msg: msg, err: cause}
+	lines := strings.Split(cell, "\n")
+	if line >= 1 && line <= len(lines) {
+		e.Source = strings.TrimRight(lines[line-1], "\r")
+	} else {
+		e.Line, e.Col = 0, 0
+	}
+	return e
+}
+
+// Vars lists the session's variables (not functions, types or constants),
+// sorted by name, with their types.
+func (s *Session) Vars() []Var {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var vars []Var
+	for name, v := range s.mu.in.Globals() {
+		if strings.HasPrefix(name, hiddenPrefix) || name == ctxName || name == "_" || !v.IsValid() {
+			continue
+		}
+		typ := s.checker.varType(name)
+		if typ == "" {
+			typ = v.Type().String()
+		}
+		vars = append(vars, Var{Name: name, Type: typ})
+	}
+	sort.Slice(vars, func(i, j int) bool { return vars[i].Name < vars[j].Name })
+	return vars
+}
+
+// chunk is one unit handed to the interpreter: a file of declarations or a
+// block of top-level statements.
+type chunk struct {
+	node    ast.Node
+	decl    bool
+	capture captureKind
+	nres    int // number of captured values for captureTuple
+	file    *ast.File
+}
+
+type captureKind int
+
+const (
+	captureNone   captureKind = iota
+	captureValue              // the chunk's value is the result
+	captureTuple              // results are in the session's capture slice
+)
+
+func (c *chunk) result(s *Session, v reflect.Value) Result {
+	switch c.capture {
+	case captureValue:
+		if !v.IsValid() {
+			return Result{}
+		}
+		return Result{Values: []reflect.Value{v}}
+	case captureTuple:
+		g, ok := s.mu.in.Globals()[hiddenPrefix+"Results"]
+		if !ok {
+			return Result{}
+		}
+		for g.Kind() == reflect.Interface || g.Kind() == reflect.Pointer {
+			if g.IsNil() {
+				return Result{}
+			}
+			g = g.Elem()
+		}
+		if g.Kind() != reflect.Slice {
+			return Result{}
+		}
+		var r Result
+		for i := 0; i < g.Len(); i++ {
+			r.Values = append(r.Values, unwrapValue(g.Index(i)))
+		}
+		return r
+	}
+	return Result{}
+}
+
+// unwrapValue turns an element of a []any into the dynamic value.
+func unwrapValue(v reflect.Value) reflect.Value {
+	if v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return v // a nil interface value, typed as the interface
+		}
+		return v.Elem()
+	}
+	return v
+}
+
+// prepared is a cell cut into imports and chunks.
+type prepared struct {
+	imports []importSpec
+	chunks  []*chunk
+}
+
+// prepareLocked parses, splits and rewrites a cell.
+func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
+	items := splitCell(cell)
+	var declItems, stmtItems, importItems []item
+	for _, it := range items {
+		switch it.kind {
+		case itemDecl:
+			declItems = append(declItems, it)
+		case itemImport:
+			importItems = append(importItems, it)
+		case itemStmt:
+			stmtItems = append(stmtItems, it)
+		}
+	}
+	fset := s.mu.in.FileSet()
+	fname := fmt.Sprintf("golab_cell%d.go", n)
+
+	// Declarations and imports, parsed as one file so positions match.
+	declFile, err := parser.ParseFile(fset, fname, "package main\n"+blankExcept(cell, append(append([]item{}, importItems...), declItems...)), parser.SkipObjectResolution)
+	if err != nil {
+		return nil, s.compileError(cell, err)
+	}
+	// Statements, parsed as the body of a function.
+	var body *ast.BlockStmt
+	if len(stmtItems) > 0 {
+		f, err := parser.ParseFile(fset, fname, "package main; func main() {\n"+blankExcept(cell, stmtItems)+"\n}", parser.SkipObjectResolution)
+		if err != nil {
+			return nil, s.compileError(cell, err)
+		}
+		body = f.Decls[0].(*ast.FuncDecl).Body
+	}
+
+	p := &prepared{}
+	file := fset.File(declFile.Pos())
+	lineOf := func(pos token.Pos) int { return file.Line(pos) - headerLines }
+
+	// Imports: explicit ones first, then the ones the cell uses implicitly.
+	want := map[string]importSpec{}
+	var order []string
+	for _, d := range declFile.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.IMPORT {
+			continue
+		}
+		for _, sp := range g.Specs {
+			is := sp.(*ast.ImportSpec)
+			path, _ := strconv.Unquote(is.Path.Value)
+			name := s.pkgPaths[path]
+			if name == "" {
+				name = lastElem(path)
+			}
+			if is.Name != nil {
+				name = is.Name.Name
+			}
+			if name == "_" || name == "." {
+				if name == "." {
+					return nil, cellErrorAt(cell, lineOf(is.Pos()), 1, "dot imports are not supported by the interpreter; import the package by name", ErrUnsupported)
+				}
+				continue
+			}
+			if s.mu.imported[name] == path {
+				continue
+			}
+			if _, dup := want[name]; !dup {
+				order = append(order, name)
+			}
+			want[name] = importSpec{name: name, path: path, line: lineOf(is.Pos())}
+		}
+	}
+	var decls []ast.Decl
+	for _, d := range declFile.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
+			continue
+		}
+		decls = append(decls, d)
+	}
+	defined := definedNames(decls, body)
+	globals := s.mu.in.Globals()
+	used := usedPackages(decls, body)
+	for _, name := range used {
+		if _, ok := want[name]; ok {
+			continue
+		}
+		if _, ok := s.mu.imported[name]; ok {
+			continue
+		}
+		if defined[name] || s.mu.funcs[name] || s.mu.types[name] != "" {
+			continue
+		}
+		if _, ok := globals[name]; ok {
+			continue
+		}
+		if path, ok := s.pkgs[name]; ok {
+			want[name] = importSpec{name: name, path: path}
+			order = append(order, name)
+		}
+	}
+	for _, name := range order {
+		p.imports = append(p.imports, want[name])
+	}
+
+	// Type-check the cell against the session to drive the rewrites.
+	info := s.checker.check(s.mu.imported, want, decls, body, fset)
+
+	// Rewrite constructs the interpreter lacks.
+	rw := &rewriter{info: info, fset: fset, s: s}
+	for _, d := range decls {
+		rw.decl(d)
+	}
+	if body != nil {
+		rw.block(body, true)
+	}
+	if rw.err != nil {
+		return nil, s.compileError(cell, rw.err)
+	}
+
+	// Order: hoistable declarations first, then the rest in cell order.
+	p.chunks = s.orderChunks(fset, declFile, decls, body, info)
+	return p, nil
+}
+
+func lastElem(path string) string {
+	if i := strings.LastIndex(path, "/"); i >= 0 {
+		path = path[i+1:]
+	}
+	return path
+}
+
+// orderChunks groups declarations and statements into chunks. A
+// declaration is hoisted before the statements unless it refers (directly or
+// through another declaration) to a name a statement of this cell defines.
+func (s *Session) orderChunks(fset *token.FileSet, file *ast.File, decls []ast.Decl, body *ast.BlockStmt, info *cellInfo) []*chunk {
+	type entry struct {
+		pos  int // line<<20 | column, comparable across the two generated files
+		decl ast.Decl
+		stmt ast.Stmt
+	}
+	var entries []entry
+	for _, d := range decls {
+		entries = append(entries, entry{pos: cellOrder(fset, d.Pos()), decl: d})
+	}
+	var stmts []ast.Stmt
+	if body != nil {
+		stmts = body.List
+	}
+	for _, st := range stmts {
+		entries = append(entries, entry{pos: cellOrder(fset, st.Pos()), stmt: st})
+	}
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].pos < entries[j].pos })
+
+	// Names defined by statements, then close over non-hoistable decls.
+	late := map[string]bool{}
+	for _, st := range stmts {
+		for _, n := range stmtDefines(st) {
+			late[n] = true
+		}
+	}
+	hoist := make([]bool, len(entries))
+	for i, e := range entries {
+		hoist[i] = e.decl != nil
+	}
+	for changed := true; changed; {
+		changed = false
+		for i, e := range entries {
+			if !hoist[i] || len(late) == 0 {
+				continue
+			}
+			if refersTo(e.decl, late) {
+				hoist[i] = false
+				for _, n := range declNames(e.decl) {
+					late[n] = true
+				}
+				changed = true
+			}
+		}
+	}
+
+	var chunks []*chunk
+	var hoisted []ast.Decl
+	for i, e := range entries {
+		if hoist[i] {
+			hoisted = append(hoisted, e.decl)
+		}
+	}
+	if len(hoisted) > 0 {
+		chunks = append(chunks, declChunk(file, hoisted))
+	}
+	var pendDecls []ast.Decl
+	var pendStmts []ast.Stmt
+	flush := func() {
+		if len(pendDecls) > 0 {
+			chunks = append(chunks, declChunk(file, pendDecls))
+			pendDecls = nil
+		}
+		if len(pendStmts) > 0 {
+			chunks = append(chunks, &chunk{node: &ast.BlockStmt{Lbrace: pendStmts[0].Pos(), List: pendStmts, Rbrace: pendStmts[len(pendStmts)-1].End()}})
+			pendStmts = nil
+		}
+	}
+	for i, e := range entries {
+		switch {
+		case hoist[i]:
+		case e.decl != nil:
+			if len(pendStmts) > 0 {
+				flush()
+			}
+			pendDecls = append(pendDecls, e.decl)
+		default:
+			if len(pendDecls) > 0 {
+				flush()
+			}
+			pendStmts = append(pendStmts, e.stmt)
+		}
+	}
+	flush()
+
+	// A cell that declares main and runs nothing else runs main, like `go run`.
+	if len(stmts) == 0 {
+		for _, d := range decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "main" {
+				call := &ast.ExprStmt{X: &ast.CallExpr{Fun: ast.NewIdent("main")}}
+				chunks = append(chunks, &chunk{node: &ast.BlockStmt{List: []ast.Stmt{call}}})
+			}
+		}
+	}
+
+	// The last chunk captures the final expression's value(s).
+	if len(chunks) > 0 && len(stmts) > 0 {
+		last := chunks[len(chunks)-1]
+		if blk, ok := last.node.(*ast.BlockStmt); ok && len(blk.List) > 0 && blk.List[len(blk.List)-1] == stmts[len(stmts)-1] {
+			s.captureFinal(last, blk, info)
+		}
+	}
+	return chunks
+}
+
+// cellOrder is a sort key for a position in either generated file: both put
+// the cell at the same line and column offsets.
+func cellOrder(fset *token.FileSet, pos token.Pos) int {
+	p := fset.Position(pos)
+	return p.Line<<20 | p.Column
+}
+
+func declChunk(file *ast.File, decls []ast.Decl) *chunk {
+	f := &ast.File{Package: file.Package, Name: file.Name, Decls: decls}
+	return &chunk{node: f, decl: true, file: f}
+}
+
+// captureFinal arranges for the value(s) of a final expression statement to
+// be returned.
+func (s *Session) captureFinal(c *chunk, blk *ast.BlockStmt, info *cellInfo) {
+	es, ok := blk.List[len(blk.List)-1].(*ast.ExprStmt)
+	if !ok {
+		return
+	}
+	if call, ok := es.X.(*ast.CallExpr); ok {
+		if isPrintCall(call) {
+			return
+		}
+		n := info.resultCount(call)
+		switch {
+		case n == 0:
+			return
+		case n > 1:
+			blk.List[len(blk.List)-1] = &ast.AssignStmt{
+				Lhs: []ast.Expr{ast.NewIdent(hiddenPrefix + "Results")},
+				Tok: token.ASSIGN,
+				Rhs: []ast.Expr{&ast.CallExpr{Fun: ast.NewIdent(hiddenPrefix + "Capture"), Args: []ast.Expr{call}}},
+			}
+			c.capture = captureTuple
+			return
+		}
+	}
+	c.capture = captureValue
+}
+
+// isPrintCall reports calls of fmt.Print, Printf and Println, whose results
+// (byte count and error) a notebook does not show.
+func isPrintCall(call *ast.CallExpr) bool {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	x, ok := sel.X.(*ast.Ident)
+	if !ok || x.Name != "fmt" {
+		return false
+	}
+	switch sel.Sel.Name {
+	case "Print", "Printf", "Println":
+		return true
+	}
+	return false
+}
+
+// recordDeclsLocked remembers declarations for auto-import decisions and for
+// the type checker of later cells.
+func (s *Session) recordDeclsLocked(c *chunk, cell string) {
+	for _, d := range c.file.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil {
+				s.mu.funcs[d.Name.Name] = true
+			}
+		case *ast.GenDecl:
+			if d.Tok == token.TYPE {
+				for _, sp := range d.Specs {
+					s.mu.types[sp.(*ast.TypeSpec).Name.Name] = "declared"
+				}
+			}
+		}
+	}
+}
