@@ -301,16 +301,24 @@ func isCrashLine(line string) bool {
 	return false
 }
 
-// tailBuffer keeps the last max bytes written to it.
+// tailBuffer keeps the last max bytes written to it, and the first lines
+// of a Go crash report (which a long stack dump would push out of the
+// tail).
 type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
+	mu   sync.Mutex
+	max  int
+	buf  []byte
+	head []string
 }
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	for _, line := range strings.Split(string(p), "\n") {
+		if isReasonLine(line) && len(t.head) < 3 {
+			t.head = append(t.head, strings.TrimSpace(line))
+		}
+	}
 	t.buf = append(t.buf, p...)
 	if len(t.buf) > t.max {
 		t.buf = append([]byte(nil), t.buf[len(t.buf)-t.max:]...)
@@ -323,15 +331,10 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 func (t *tailBuffer) crashReason() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var reasons []string
-	for _, line := range strings.Split(string(t.buf), "\n") {
-		if strings.HasPrefix(line, "fatal error:") || strings.HasPrefix(line, "panic: ") ||
-			strings.HasPrefix(line, "runtime: goroutine stack exceeds") || strings.HasPrefix(line, "runtime: out of memory") {
-			reasons = append(reasons, strings.TrimSpace(line))
-		}
-	}
-	if len(reasons) > 3 {
-		reasons = reasons[:3]
-	}
-	return strings.Join(reasons, "; ")
+	return strings.Join(t.head, "; ")
+}
+
+func isReasonLine(line string) bool {
+	return strings.HasPrefix(line, "fatal error:") || strings.HasPrefix(line, "panic: ") ||
+		strings.HasPrefix(line, "runtime: goroutine stack exceeds") || strings.HasPrefix(line, "runtime: out of memory")
 }

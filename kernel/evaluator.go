@@ -130,14 +130,22 @@ func (ev *evaluator) handle(req request) {
 		}
 	case opComplete:
 		ev.running.Wait()
-		m, start, end := ev.sess.Complete(req.Code, req.Cursor)
+		var m []string
+		start, end := req.Cursor, req.Cursor
+		if a, ok := any(ev.sess).(assistant); ok {
+			m, start, end = a.Complete(req.Code, req.Cursor)
+		}
 		if m == nil {
 			m = []string{}
 		}
 		ev.reply(req.ID, completeResult{Matches: m, CursorStart: start, CursorEnd: end})
 	case opInspect:
 		ev.running.Wait()
-		text, found := ev.sess.Inspect(req.Code, req.Cursor)
+		var text string
+		var found bool
+		if a, ok := any(ev.sess).(assistant); ok {
+			text, found = a.Inspect(req.Code, req.Cursor)
+		}
 		ev.reply(req.ID, inspectResult{Found: found, Text: text})
 	case opIsComplete:
 		status, indent := ev.sess.IsComplete(req.Code)
@@ -145,6 +153,12 @@ func (ev *evaluator) handle(req request) {
 	default:
 		ev.reply(req.ID, map[string]string{"status": "error", "evalue": "unknown op " + req.Op})
 	}
+}
+
+// assistant is the editing help of the session (completion, inspection).
+type assistant interface {
+	Complete(code string, cursor int) ([]string, int, int)
+	Inspect(code string, cursor int) (string, bool)
 }
 
 // execute runs one cell and renders its result.
@@ -182,13 +196,18 @@ func (ev *evaluator) run(ctx context.Context, code string) executeResult {
 		}
 		return m
 	}
+	return ev.runGo(ctx, code)
+}
+
+// runGo evaluates Go code and renders its final value.
+func (ev *evaluator) runGo(ctx context.Context, code string) executeResult {
 	out, err := ev.sess.Eval(ctx, code)
 	if err != nil {
 		return errorFrom(err)
 	}
 	values := out.Values
 	// (T, error) results: a non-nil error is the outcome; a nil one is dropped.
-	if n := len(values); n > 0 && isErrorType(values[n-1]) {
+	if n := len(values); n > 0 && isErrorType(values[n-1]) && (n > 1 || asError(values[n-1]) != nil) {
 		if e := asError(values[n-1]); e != nil {
 			return errorResult(fmt.Sprintf("%T", e), e.Error())
 		}
@@ -226,12 +245,30 @@ func (t tuple) String() string {
 
 var errorType = reflect.TypeOf((*error)(nil)).Elem()
 
+// isErrorType reports whether v sits in an error result: its type is the
+// error interface or implements it. A nil interface value counts when it
+// follows other results, as in (T, error).
 func isErrorType(v reflect.Value) bool {
-	return v.IsValid() && v.Type() == errorType
+	if !v.IsValid() {
+		return true
+	}
+	if v.Kind() == reflect.Interface && v.IsNil() {
+		return true // the interpreter hands a nil error over as a nil interface{}
+	}
+	return v.Type() == errorType || v.Type().Implements(errorType)
 }
 
 func asError(v reflect.Value) error {
-	if !v.IsValid() || v.IsNil() {
+	if !v.IsValid() {
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.Interface, reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
+		if v.IsNil() {
+			return nil
+		}
+	}
+	if !v.CanInterface() {
 		return nil
 	}
 	e, _ := v.Interface().(error)

@@ -62,7 +62,7 @@ type server struct {
 
 	shell, control, stdin, iopub, hb *socket
 
-	shellQ chan *wire.Message
+	shellQ chan queued
 	inputQ chan *wire.Message
 
 	mu struct {
@@ -91,7 +91,7 @@ func newServer(parent context.Context, cfg Config) (*server, error) {
 		log:     cfg.Log,
 		signer:  wire.NewSigner([]byte(cfg.Conn.Key)),
 		session: wire.NewID(),
-		shellQ:  make(chan *wire.Message, 1024),
+		shellQ:  make(chan queued, 1024),
 		inputQ:  make(chan *wire.Message, 16),
 	}
 	if s.log == nil {
@@ -147,7 +147,7 @@ func (s *server) run() error {
 	}
 	s.publishStatus(nil, "starting")
 	go s.heartbeat()
-	go s.readLoop(s.shell, func(m *wire.Message) { s.shellQ <- m })
+	go s.readLoop(s.shell, func(m *wire.Message) { s.shellQ <- queued{m, time.Now()} })
 	go s.readLoop(s.stdin, func(m *wire.Message) {
 		select {
 		case s.inputQ <- m:
@@ -157,8 +157,8 @@ func (s *server) run() error {
 	controlQ := make(chan *wire.Message, 64)
 	go s.readLoop(s.control, func(m *wire.Message) { controlQ <- m })
 	go func() {
-		for m := range s.shellQ {
-			s.dispatch(s.shell, m)
+		for q := range s.shellQ {
+			s.dispatch(s.shell, q.msg)
 		}
 	}()
 	for {
@@ -379,19 +379,31 @@ func (s *server) handleExecute(sk *socket, m *wire.Message) {
 		}
 		content["ename"], content["evalue"], content["traceback"] = res.EName, res.EValue, tb
 	}
+	repliedAt := time.Now()
 	s.reply(sk, m, "execute_reply", content)
-	if res.Status == "error" && stopOnError {
-		s.abortQueued()
+	if res.Status == "error" && stopOnError && !req.Silent {
+		s.abortQueued(repliedAt)
 	}
 }
 
-// abortQueued answers execute requests already waiting with status
-// "aborted", as the spec asks after a failed cell with stop_on_error.
-func (s *server) abortQueued() {
-	time.Sleep(5 * time.Millisecond) // requests sent back to back are in flight
+// queued is a shell request with its arrival time.
+type queued struct {
+	msg *wire.Message
+	at  time.Time
+}
+
+// abortQueued answers the execute requests that arrived before the failed
+// cell's reply with status "aborted", as the spec asks for stop_on_error.
+// Requests sent after the client saw the error run normally.
+func (s *server) abortQueued(before time.Time) {
 	for {
 		select {
-		case m := <-s.shellQ:
+		case q := <-s.shellQ:
+			if !q.at.Before(before) {
+				s.dispatch(s.shell, q.msg)
+				return
+			}
+			m := q.msg
 			if m.Header.MsgType != "execute_request" {
 				s.dispatch(s.shell, m)
 				continue

@@ -166,8 +166,9 @@ func Stacked() Option { return func(t *target) { t.c.stacked = true } }
 // VS Code) show an interactive chart and the others the PNG.
 func Interactive() Option { return func(t *target) { t.c.interactive = true } }
 
-// NoDownsample draws every point of long lines even where several points
-// fall on one pixel column (see the package documentation).
+// NoDownsample draws every point as a vector path: long lines are not
+// reduced per pixel column and large scatters are not composited as a
+// bitmap (see the package documentation). Rendering gets slower.
 func NoDownsample() Option { return func(t *target) { t.c.noDownsample = true } }
 
 // Name names a layer; named layers appear in the legend.

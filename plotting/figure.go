@@ -105,7 +105,7 @@ func (f *Figure) draw(dc draw.Canvas) error {
 	if th := f.titleHeight(); th > 0 {
 		top := dc
 		top.Min.Y = dc.Max.Y - px(float64(th))
-		sty := draw.TextStyle{Color: colorText, Font: sans(13, true), XAlign: draw.XCenter, YAlign: draw.YCenter, Handler: plotTextHandler()}
+		sty := draw.TextStyle{Color: colorText, Font: boldFont(13, isPDF(dc)), XAlign: draw.XCenter, YAlign: draw.YCenter, Handler: plotTextHandler()}
 		top.FillText(sty, top.Center(), f.title)
 		dc.Max.Y -= px(float64(th))
 	}

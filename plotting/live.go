@@ -378,12 +378,13 @@ func StreamFunc(ctx context.Context, next func() (float64, bool), opts ...Option
 }
 
 // StreamFrames draws a live chart from a sequence of frames (for example
-// the batches of a streaming query): every frame returned by next adds its
+// the batches of a streaming query), each a *dataframe.Frame or a
+// [Columns]: every frame returned by next adds its
 // rows, x column against y column, until next reports false or ctx is
 // done. An empty x uses the row index; a time x column puts the chart on
 // a time axis. A frame whose columns cannot be read stops the stream with
 // the error (after the final frame).
-func StreamFrames(ctx context.Context, next func() (Columns, bool), x, y string, opts ...Option) error {
+func StreamFrames(ctx context.Context, next func() (any, bool), x, y string, opts ...Option) error {
 	l := NewLive(opts...)
 	var ferr error
 	err := l.pull(ctx, func() bool {

@@ -371,13 +371,13 @@ func (b *boxes) DataRange() (xmin, xmax, ymin, ymax float64) {
 	return xmin, xmax, ymin, ymax
 }
 
-// grid adapts a heatmap layer to plotter.GridXYZ.
-type grid [][]float64
+// gridXYZ adapts a heatmap layer to plotter.GridXYZ.
+type gridXYZ [][]float64
 
-func (g grid) Dims() (c, r int)   { return len(g[0]), len(g) }
-func (g grid) Z(c, r int) float64 { return g[r][c] }
-func (g grid) X(c int) float64    { return float64(c) }
-func (g grid) Y(r int) float64    { return float64(r) }
+func (g gridXYZ) Dims() (c, r int)   { return len(g[0]), len(g) }
+func (g gridXYZ) Z(c, r int) float64 { return g[r][c] }
+func (g gridXYZ) X(c int) float64    { return float64(c) }
+func (g gridXYZ) Y(r int) float64    { return float64(r) }
 
 // cells draws a small heat map as vector rectangles, each overlapping its
 // neighbours by a fraction of a pixel so that antialiasing leaves no
@@ -407,7 +407,7 @@ func (h cells) DataRange() (xmin, xmax, ymin, ymax float64) {
 }
 
 // heatPlotters returns the heat map and a plot holding its color bar.
-func heatPlotters(l *layer) (plot.Plotter, *plot.Plot) {
+func heatPlotters(l *layer, pdf bool) (plot.Plotter, *plot.Plot) {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, row := range l.z {
 		for _, v := range row {
@@ -424,7 +424,7 @@ func heatPlotters(l *layer) (plot.Plotter, *plot.Plot) {
 	}
 	var h plot.Plotter = cells{z: l.z, lo: lo, hi: hi}
 	if len(l.z)*len(l.z[0]) > 40000 {
-		hm := plotter.NewHeatMap(grid(l.z), viridis{})
+		hm := plotter.NewHeatMap(gridXYZ(l.z), viridis{})
 		hm.Min, hm.Max = lo, hi
 		hm.NaN = color.Transparent
 		hm.Rasterized = true
@@ -432,7 +432,7 @@ func heatPlotters(l *layer) (plot.Plotter, *plot.Plot) {
 	}
 
 	cb := plot.New()
-	applyTheme(cb)
+	applyTheme(cb, pdf)
 	cb.HideX()
 	cb.Y.Tick.Marker = niceTicks{n: 5}
 	cb.X.Min, cb.X.Max = 0, 1

@@ -62,7 +62,7 @@ func (c *Chart) draw(dc draw.Canvas) (err error) {
 	}
 	// Breathing room: gonum/plot draws up to the canvas edge.
 	dc = draw.Crop(dc, px(4), -px(14), px(4), -px(8))
-	p, leg, cb, err := c.plot(dc.Max.X - dc.Min.X)
+	p, leg, cb, err := c.plot(dc.Max.X-dc.Min.X, isPDF(dc))
 	if err != nil {
 		return err
 	}
@@ -89,9 +89,9 @@ func (c *Chart) draw(dc draw.Canvas) (err error) {
 
 // plot builds the gonum plot (and a color bar plot for heatmaps). widthLen
 // is the drawing width, used to decide how far lines can be downsampled.
-func (c *Chart) plot(widthLen vg.Length) (*plot.Plot, *legendBox, *plot.Plot, error) {
+func (c *Chart) plot(widthLen vg.Length, pdf bool) (*plot.Plot, *legendBox, *plot.Plot, error) {
 	p := plot.New()
-	applyTheme(p)
+	applyTheme(p, pdf)
 	p.Title.Text = c.title
 	p.X.Label.Text = c.xlabel
 	p.Y.Label.Text = c.ylabel
@@ -128,7 +128,7 @@ func (c *Chart) plot(widthLen vg.Length) (*plot.Plot, *legendBox, *plot.Plot, er
 
 	colors := c.colors()
 	xlo, xhi := c.xDataRange()
-	cols := int(widthLen * dpi / vg.Inch)
+	cols := 2 * int(widthLen*dpi/vg.Inch) // two columns per pixel: denser coverage of busy columns
 	var nominal []string
 	var legend []legendItem
 
@@ -165,7 +165,7 @@ func (c *Chart) plot(widthLen vg.Length) (*plot.Plot, *legendBox, *plot.Plot, er
 	}
 	var cb *plot.Plot
 	if hm := c.heatmap(); hm != nil {
-		h, bar := heatPlotters(hm)
+		h, bar := heatPlotters(hm, pdf)
 		p.Add(h)
 		cb = bar
 	}
@@ -181,7 +181,6 @@ func (c *Chart) plot(widthLen vg.Length) (*plot.Plot, *legendBox, *plot.Plot, er
 				continue
 			}
 			ln := &plotter.Line{XYs: xys(x, y), LineStyle: solidLine(col, widthOr(l.width, 1.5), l.dashed)}
-			ln.LineStyle.Width = px(widthOr(l.width, 1.5))
 			p.Add(ln)
 			var thumb plot.Thumbnailer = ln
 			if l.points {
@@ -199,11 +198,20 @@ func (c *Chart) plot(widthLen vg.Length) (*plot.Plot, *legendBox, *plot.Plot, er
 			}
 			if !c.noDownsample {
 				ylo, yhi := minMax(y)
-				x, y = dedupePixels(x, y, cols, int(float64(cols)*float64(c.height)/float64(c.width)), xlo, xhi, ylo, yhi, c.logX, c.logY)
+				pxW := cols / 2
+				x, y = dedupePixels(x, y, pxW, pxW*c.height/c.width, xlo, xhi, ylo, yhi, c.logX, c.logY)
 			}
-			sc := &plotter.Scatter{XYs: xys(x, y), GlyphStyle: draw.GlyphStyle{
-				Color: withAlpha(col, 0xd0), Radius: px(widthOr(l.marker, 2.5)), Shape: draw.CircleGlyph{}}}
-			p.Add(sc)
+			var sc plot.Thumbnailer
+			if len(x) > denseThreshold && !c.noDownsample {
+				d := &denseScatter{x: x, y: y, color: col, alpha: 0xd0, radius: widthOr(l.marker, 2.5)}
+				p.Add(d)
+				sc = d
+			} else {
+				s := &plotter.Scatter{XYs: xys(x, y), GlyphStyle: draw.GlyphStyle{
+					Color: withAlpha(col, 0xd0), Radius: px(widthOr(l.marker, 2.5)), Shape: draw.CircleGlyph{}}}
+				p.Add(s)
+				sc = s
+			}
 			if l.name != "" {
 				legend = append(legend, legendItem{l.name, sc})
 			}
@@ -418,9 +426,22 @@ func renderTo(w io.Writer, format string, width, height int, drawFn func(draw.Ca
 	if err := drawFn(draw.New(cv)); err != nil {
 		return err
 	}
+	if _, isSVG := cv.(*vgsvg.Canvas); isSVG {
+		// SVG text names the font without a fallback; browsers without
+		// Liberation Sans would pick a serif default. Arial and Helvetica
+		// have the same metrics, so the layout still fits.
+		var b bytes.Buffer
+		if _, err := cv.WriteTo(&b); err != nil {
+			return err
+		}
+		_, err = w.Write(bytes.ReplaceAll(b.Bytes(), []byte("font-family:Liberation Sans;"), svgFonts))
+		return err
+	}
 	_, err = cv.WriteTo(w)
 	return err
 }
+
+var svgFonts = []byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")
 
 // PNG renders the chart as a PNG image of its size in pixels.
 func (c *Chart) PNG() ([]byte, error) {

@@ -1,7 +1,11 @@
 package plotting
 
 import (
+	"sync"
+
 	"fmt"
+	"gonum.org/v1/plot/font/liberation"
+	"gonum.org/v1/plot/vg/vgpdf"
 	"image/color"
 	"strconv"
 	"strings"
@@ -91,9 +95,9 @@ func sans(size vg.Length, bold bool) font.Font {
 
 // applyTheme gives a gonum plot the GoLab look: sans-serif fonts sized for
 // screens, quiet axes, and no box around the data area.
-func applyTheme(p *plot.Plot) {
+func applyTheme(p *plot.Plot, pdf bool) {
 	p.BackgroundColor = colorWhite
-	p.Title.TextStyle.Font = sans(13, true)
+	p.Title.TextStyle.Font = boldFont(13, pdf)
 	p.Title.TextStyle.Color = colorText
 	p.Title.Padding = px(8)
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
@@ -112,8 +116,44 @@ func applyTheme(p *plot.Plot) {
 	p.Legend.TextStyle.Color = colorText
 	p.Legend.Top = true
 	p.Legend.ThumbnailWidth = px(18)
+	p.Legend.Padding = px(3)
 	p.Legend.XOffs = -px(6)
 	p.Legend.YOffs = -px(4)
+}
+
+// pdfBold names Liberation Sans Bold as a regular-weight typeface of its
+// own. vgpdf registers every font as regular but selects bold fonts with
+// the "B" style, which fails ("undefined font"); the alias sidesteps that.
+var pdfBold = font.Font{Typeface: "GoLabPDF", Variant: "SansBold"}
+
+var registerPDFBold sync.Once
+
+// boldFont is the title font; on PDF canvases it is the pdfBold alias.
+func boldFont(size vg.Length, pdf bool) font.Font {
+	if !pdf {
+		return sans(size, true)
+	}
+	registerPDFBold.Do(func() {
+		for _, f := range liberation.Collection() {
+			if f.Font.Variant == "Sans" && f.Font.Weight == stdfont.WeightBold && f.Font.Style == stdfont.StyleNormal {
+				font.DefaultCache.Add(font.Collection{{Font: pdfBold, Face: f.Face}})
+			}
+		}
+	})
+	f := pdfBold
+	f.Size = size
+	return f
+}
+
+// isPDF reports whether dc draws into a PDF document.
+func isPDF(dc draw.Canvas) bool {
+	switch c := dc.Canvas.(type) {
+	case *vgpdf.Canvas:
+		return true
+	case draw.Canvas: // draw.Crop wraps the canvas it crops
+		return isPDF(c)
+	}
+	return false
 }
 
 func solidLine(c color.Color, widthPx float64, dashed bool) draw.LineStyle {

@@ -91,7 +91,15 @@ func (t timeTicks) Ticks(lo, hi float64) []plot.Tick {
 			}
 		}
 		if span < 6 {
-			return niceTicks{n: 6}.Ticks(lo, hi)
+			// Sub-second steps: nice numbers, labelled as times.
+			if t.layout == "" {
+				layout = "15:04:05.000"
+			}
+			ticks := niceTicks{n: 6}.Ticks(lo, hi)
+			for i := range ticks {
+				ticks[i].Label = toTime(ticks[i].Value).Format(layout)
+			}
+			return ticks
 		}
 		start := toTime(lo).Truncate(step)
 		if step == 7*24*time.Hour || step == 14*24*time.Hour {

@@ -16,8 +16,9 @@ const VegaLiteSchema = "https://vega.github.io/schema/vega-lite/v5.json"
 // inlined, built from the same description as the PNG and SVG: same
 // layers, colors, axis titles, log and time axes. Showing it in a notebook
 // gives an interactive chart (tooltips; drag to pan, wheel to zoom on x/y
-// charts). Long sorted lines are reduced per pixel column exactly as for
-// the PNG. A chart with an error yields a specification that shows the
+// charts). Long sorted lines are reduced per pixel column and large
+// scatters to one point per pixel, as for the PNG, so the inlined data
+// stays proportional to the chart size. A chart with an error yields a specification that shows the
 // error as its title.
 func (c *Chart) VegaLite() display.VegaLiteSpec {
 	return display.VegaLite(c.vegaSpec())
@@ -109,7 +110,12 @@ func (c *Chart) vegaSpec() map[string]any {
 			continue
 		}
 		x, y := positivePairs(l.x, l.y, c.logX, c.logY)
-		if l.kind != kindScatter && !c.noDownsample && sorted(x) && !(c.stacked && l.kind == kindArea) {
+		switch {
+		case c.noDownsample || len(x) == 0:
+		case l.kind == kindScatter:
+			ylo, yhi := minMax(y)
+			x, y = dedupePixels(x, y, c.width, c.height, xlo, xhi, ylo, yhi, c.logX, c.logY)
+		case sorted(x) && !(c.stacked && l.kind == kindArea):
 			x, y = downsampleMinMax(x, y, c.width, xlo, xhi, c.logX)
 		}
 		values := make([]any, len(x))

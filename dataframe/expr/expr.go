@@ -397,6 +397,10 @@ func OutputName(e Expr) string {
 		return OutputName(n.X)
 	case Binary:
 		return OutputName(n.L)
+	case Window:
+		if n.X != nil {
+			return OutputName(n.X)
+		}
 	}
 	for _, c := range Children(e) {
 		if name := OutputName(c); name != "literal" {

@@ -278,7 +278,7 @@ func aggType(n Agg, schema *arrow.Schema) (arrow.DataType, error) {
 		}
 		return nil, mismatch(n, "a numeric column", t)
 	case AggMean, AggStd, AggVar, AggMedian, AggQuantile:
-		if !IsNumeric(t) && t.ID() != arrow.BOOL {
+		if !IsNumeric(t) && t.ID() != arrow.BOOL && !IsNullType(t) {
 			return nil, mismatch(n, "a numeric column", t)
 		}
 		return arrow.PrimitiveTypes.Float64, nil
@@ -297,6 +297,9 @@ func aggType(n Agg, schema *arrow.Schema) (arrow.DataType, error) {
 		}
 		return arrow.ListOf(Normalize(t)), nil
 	case AggMin, AggMax, AggFirst, AggLast:
+		if IsNullType(t) {
+			return arrow.PrimitiveTypes.Float64, nil
+		}
 		return Normalize(t), nil
 	}
 	return nil, fmt.Errorf("%w: aggregate %q", ErrUnsupported, n.Func)

@@ -155,19 +155,61 @@ func groupMinMax[T int64 | float64](ctx context.Context, env *Env, g *Groups, va
 // groupCSR returns the rows of every group contiguous: rows[off[g]:off[g+1]]
 // in increasing row order.
 func groupCSR(g *Groups) (off []int32, rows []int32) {
+	return groupCSRPar(context.Background(), &Env{Workers: 1}, g)
+}
+
+// groupCSRPar is groupCSR with per-worker contiguous ranges when the
+// per-worker histograms fit in memory.
+func groupCSRPar(ctx context.Context, env *Env, g *Groups) (off []int32, rows []int32) {
+	n := len(g.IDs)
+	w := env.Workers
+	if w <= 1 || n < 1<<16 || g.N*w > 1<<22 {
+		off = make([]int32, g.N+1)
+		for _, id := range g.IDs {
+			off[id+1]++
+		}
+		for i := 1; i <= g.N; i++ {
+			off[i] += off[i-1]
+		}
+		pos := slices.Clone(off[:g.N])
+		rows = make([]int32, n)
+		for i, id := range g.IDs {
+			rows[pos[id]] = int32(i)
+			pos[id]++
+		}
+		return off, rows
+	}
+	hist := make([][]int32, w)
+	bounds := func(i int) (int, int) { return i * n / w, (i + 1) * n / w }
+	_ = parallelTasks(ctx, w, w, func(_, i int) {
+		h := make([]int32, g.N)
+		lo, hi := bounds(i)
+		for _, id := range g.IDs[lo:hi] {
+			h[id]++
+		}
+		hist[i] = h
+	})
 	off = make([]int32, g.N+1)
-	for _, id := range g.IDs {
-		off[id+1]++
+	pos := int32(0)
+	for gi := 0; gi < g.N; gi++ {
+		off[gi] = pos
+		for i := 0; i < w; i++ {
+			c := hist[i][gi]
+			hist[i][gi] = pos
+			pos += c
+		}
 	}
-	for i := 1; i <= g.N; i++ {
-		off[i] += off[i-1]
-	}
-	pos := slices.Clone(off[:g.N])
-	rows = make([]int32, len(g.IDs))
-	for i, id := range g.IDs {
-		rows[pos[id]] = int32(i)
-		pos[id]++
-	}
+	off[g.N] = pos
+	rows = make([]int32, n)
+	_ = parallelTasks(ctx, w, w, func(_, i int) {
+		h := hist[i]
+		lo, hi := bounds(i)
+		for r := lo; r < hi; r++ {
+			id := g.IDs[r]
+			rows[h[id]] = int32(r)
+			h[id]++
+		}
+	})
 	return off, rows
 }
 
@@ -300,6 +342,19 @@ func aggregate(ctx context.Context, env *Env, t *Table, g *Groups, a expr.Agg) (
 		if x, err = vecFromArray(arr); err != nil {
 			return nil, err
 		}
+	}
+	if x.k == kNull {
+		switch a.Func {
+		case expr.AggCount, expr.AggSum:
+			return int64Array(mem, arrow.PrimitiveTypes.Int64, make([]int64, g.N), nil), nil
+		case expr.AggNUnique:
+			ones := make([]int64, g.N)
+			for i := range ones {
+				ones[i] = 1
+			}
+			return int64Array(mem, arrow.PrimitiveTypes.Int64, ones, nil), nil
+		}
+		return float64Array(mem, make([]float64, g.N), make([]bool, g.N)), nil
 	}
 	switch a.Func {
 	case expr.AggCount:
@@ -441,7 +496,7 @@ func aggregate(ctx context.Context, env *Env, t *Table, g *Groups, a expr.Agg) (
 			return nil, fmt.Errorf("%w: quantile %g outside [0, 1]", expr.ErrInvalidArgument, q)
 		}
 		vals := x.floats()
-		off, rows := groupCSR(g)
+		off, rows := groupCSRPar(ctx, env, g)
 		out := make([]float64, g.N)
 		ok := make([]bool, g.N)
 		scratch := make([][]float64, env.Workers)
@@ -576,6 +631,20 @@ func corr(ctx context.Context, env *Env, g *Groups, x, y *vec) (arrow.Array, err
 func topK(ctx context.Context, env *Env, g *Groups, x *vec, k int, largest bool) (arrow.Array, error) {
 	if k < 0 {
 		return nil, fmt.Errorf("%w: top_k with k=%d", expr.ErrInvalidArgument, k)
+	}
+	if k > 0 && k <= 16 {
+		if x.k == kInt {
+			st, err := topKSmall(ctx, env, g, x.i, x.valid, k, largest)
+			if err != nil {
+				return nil, err
+			}
+			return topKList(env, st, g.N, func(v []int64) arrow.Array { return int64Array(env.Mem, arrow.PrimitiveTypes.Int64, v, nil) }), nil
+		}
+		st, err := topKSmall(ctx, env, g, x.floats(), x.valid, k, largest)
+		if err != nil {
+			return nil, err
+		}
+		return topKList(env, st, g.N, func(v []float64) arrow.Array { return float64Array(env.Mem, v, nil) }), nil
 	}
 	off, rows := groupCSR(g)
 	offsets := make([]int32, g.N+1)

@@ -152,6 +152,18 @@ func newStrs(a arrow.Array) (*strs, error) {
 	return nil, fmt.Errorf("%w: %s is not a string type", expr.ErrTypeMismatch, a.DataType())
 }
 
+// keyFunc returns a fast accessor for string i.
+func (s *strs) keyFunc() func(i int) string {
+	if s.offs32 != nil && s.dict == nil {
+		offs, data := s.offs32, s.data
+		return func(i int) string {
+			lo, hi := offs[i], offs[i+1]
+			return unsafe.String(unsafe.SliceData(data[lo:hi]), hi-lo)
+		}
+	}
+	return s.at
+}
+
 func (s *strs) at(i int) string {
 	if s.dict != nil {
 		return s.dict.at(s.idx(i))

@@ -1,6 +1,7 @@
 package physical
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strings"
@@ -327,16 +328,26 @@ func dictEncode(env *Env, a arrow.Array) (arrow.Array, error) {
 		return nil, err
 	}
 	n := a.Len()
-	codes := make([]int32, n)
-	t := newStrTable(64)
-	for i := 0; i < n; i++ {
-		if a.IsNull(i) {
-			continue
-		}
-		v := s.at(i)
-		codes[i], _ = t.insert(v, hashString(v))
+	var dc []uint32
+	var first []int32
+	if sk := shortKeyFunc(s, n); sk != nil {
+		dc, _, first, err = denseEncode(context.Background(), env, n, sk, hashShort)
+	} else {
+		dc, _, first, err = denseEncode(context.Background(), env, n, s.keyFunc(), hashString)
 	}
-	dict := stringArrayFrom(env.Mem, t.keys, nil)
+	if err != nil {
+		return nil, err
+	}
+	codes := make([]int32, n)
+	for i, c := range dc {
+		codes[i] = int32(c)
+	}
+	uniq := make([]string, len(first))
+	for i, r := range first {
+		uniq[i] = s.at(int(r))
+	}
+	// Nulls were encoded as "" (one extra code at most); they stay null via validity.
+	dict := stringArrayFrom(env.Mem, uniq, nil)
 	defer dict.Release()
 	idx := int32Array(env.Mem, arrow.PrimitiveTypes.Int32, codes, validBools(a))
 	defer idx.Release()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/maphash"
 	"math/bits"
+	"sync/atomic"
 )
 
 var strSeed = maphash.MakeSeed()
@@ -21,16 +22,17 @@ func hashU64(x uint64) uint64 {
 	return x
 }
 
-type slot struct {
+type slot[K comparable] struct {
 	h    uint64
 	code int32 // code+1; 0 marks an empty slot
+	key  K
 }
 
 // table is an open-addressing (linear probing) hash table that assigns
 // dense codes 0,1,2,... to distinct keys in insertion order. Not safe for
 // concurrent writes; concurrent find is safe once building is done.
 type table[K comparable] struct {
-	slots []slot
+	slots []slot[K]
 	mask  uint64
 	keys  []K
 }
@@ -40,7 +42,7 @@ func newTable[K comparable](hint int) *table[K] {
 	for size < hint*2 {
 		size <<= 1
 	}
-	return &table[K]{slots: make([]slot, size), mask: uint64(size - 1), keys: make([]K, 0, hint)}
+	return &table[K]{slots: make([]slot[K], size), mask: uint64(size - 1), keys: make([]K, 0, hint)}
 }
 
 func newStrTable(hint int) *table[string] { return newTable[string](hint) }
@@ -49,7 +51,7 @@ func (t *table[K]) len() int { return len(t.keys) }
 
 func (t *table[K]) grow() {
 	old := t.slots
-	t.slots = make([]slot, len(old)*2)
+	t.slots = make([]slot[K], len(old)*2)
 	t.mask = uint64(len(t.slots) - 1)
 	for _, s := range old {
 		if s.code == 0 {
@@ -74,10 +76,11 @@ func (t *table[K]) insert(k K, h uint64) (int32, bool) {
 		if s.code == 0 {
 			s.h = h
 			s.code = int32(len(t.keys)) + 1
+			s.key = k
 			t.keys = append(t.keys, k)
 			return s.code - 1, true
 		}
-		if s.h == h && t.keys[s.code-1] == k {
+		if s.h == h && s.key == k {
 			return s.code - 1, false
 		}
 		i = (i + 1) & t.mask
@@ -92,7 +95,7 @@ func (t *table[K]) find(k K, h uint64) int32 {
 		if s.code == 0 {
 			return -1
 		}
-		if s.h == h && t.keys[s.code-1] == k {
+		if s.h == h && s.key == k {
 			return s.code - 1
 		}
 		i = (i + 1) & t.mask
@@ -123,7 +126,81 @@ func denseEncode[K comparable](ctx context.Context, env *Env, n int, key func(i 
 		}
 		return codes, t.len(), first, nil
 	}
-	const pbits = 6
+	// Worker-local tables merged at the end (sequential, cache-friendly)
+	// unless the keys turn out to be mostly distinct, then hash partitioning
+	// (no big serial merge).
+	if c, ng, first, ok, err := denseEncodeLocal(ctx, env, n, key, hash, codes); ok || err != nil {
+		return c, ng, first, err
+	}
+	return denseEncodePartitioned(ctx, env, n, key, hash, codes)
+}
+
+// denseEncodeLocal gives each worker a contiguous range and its own table,
+// then merges the tables in range order, so codes follow first appearance.
+func denseEncodeLocal[K comparable](ctx context.Context, env *Env, n int, key func(i int) K, hash func(K) uint64, codes []uint32) ([]uint32, int, []int32, bool, error) {
+	w := env.Workers
+	limit := max(1<<16, n/(8*w))
+	var bail atomic.Bool
+	tables := make([]*table[K], w)
+	firsts := make([][]int32, w)
+	bounds := func(i int) (int, int) { return i * n / w, (i + 1) * n / w }
+	if err := parallelTasks(ctx, w, w, func(_, i int) {
+		lo, hi := bounds(i)
+		t := newTable[K](256)
+		var fr []int32
+		for m := lo; m < hi; m += MorselSize {
+			if ctx.Err() != nil || bail.Load() {
+				return
+			}
+			if seen := m - lo; t.len() > limit || (seen >= 1<<14 && t.len()*4 > seen) {
+				bail.Store(true)
+				return
+			}
+			for j := m; j < min(hi, m+MorselSize); j++ {
+				k := key(j)
+				c, isNew := t.insert(k, hash(k))
+				if isNew {
+					fr = append(fr, int32(j))
+				}
+				codes[j] = uint32(c)
+			}
+		}
+		tables[i], firsts[i] = t, fr
+	}); err != nil {
+		return nil, 0, nil, false, err
+	}
+	if bail.Load() {
+		return nil, 0, nil, false, nil
+	}
+	global := newTable[K](tables[0].len() * 2)
+	remaps := make([][]uint32, w)
+	var first []int32
+	for i, t := range tables {
+		remap := make([]uint32, t.len())
+		for lc, k := range t.keys {
+			c, isNew := global.insert(k, hash(k))
+			if isNew {
+				first = append(first, firsts[i][lc])
+			}
+			remap[lc] = uint32(c)
+		}
+		remaps[i] = remap
+	}
+	if err := parallelTasks(ctx, w, w, func(_, i int) {
+		lo, hi := bounds(i)
+		remap := remaps[i]
+		for j := lo; j < hi; j++ {
+			codes[j] = remap[codes[j]]
+		}
+	}); err != nil {
+		return nil, 0, nil, false, err
+	}
+	return codes, global.len(), first, true, nil
+}
+
+func denseEncodePartitioned[K comparable](ctx context.Context, env *Env, n int, key func(i int) K, hash func(K) uint64, codes []uint32) ([]uint32, int, []int32, error) {
+	var first []int32
+	const pbits = 8
 	const P = 1 << pbits
 	hs := make([]uint64, n)
 	nm := (n + MorselSize - 1) / MorselSize
@@ -166,7 +243,7 @@ func denseEncode[K comparable](ctx context.Context, env *Env, n int, key func(i 
 	pfirst := make([][]int32, P)
 	if err := parallelTasks(ctx, env.Workers, P, func(_, p int) {
 		lo, hi := pstart[p], pstart[p+1]
-		t := newTable[K](int(hi-lo)/4 + 16)
+		t := newTable[K](int(hi-lo) + 16)
 		var fr []int32
 		for j := lo; j < hi; j++ {
 			r := rows[j]

@@ -29,6 +29,13 @@ func joinCodes(ctx context.Context, env *Env, lk, rk []arrow.Array, nl, nr int) 
 			a.Retain()
 			return a, nil
 		}
+		if l.DataType().ID() == arrow.NULL && r.DataType().ID() != arrow.NULL {
+			l = array.MakeArrayOfNull(env.Mem, r.DataType(), l.Len())
+			defer l.Release()
+		} else if r.DataType().ID() == arrow.NULL && l.DataType().ID() != arrow.NULL {
+			r = array.MakeArrayOfNull(env.Mem, l.DataType(), r.Len())
+			defer r.Release()
+		}
 		l2, err := norm(l)
 		if err != nil {
 			return nil, 0, nil, err

@@ -28,6 +28,8 @@ func encodeColumn(ctx context.Context, env *Env, a arrow.Array) (keyCodes, error
 	codes := make([]uint64, n)
 	hasNull := a.NullN() > 0
 	switch kindOf(a.DataType()) {
+	case kNull:
+		return keyCodes{codes: codes, card: 1}, nil
 	case kInt:
 		vals := asInt64(a)
 		lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
@@ -106,7 +108,17 @@ func encodeColumn(ctx context.Context, env *Env, a arrow.Array) (keyCodes, error
 			if err != nil {
 				return keyCodes{}, err
 			}
+			var i32 []int32
+			if ia, ok := d.Indices().(*array.Int32); ok {
+				i32 = ia.Int32Values()
+			}
 			err = parallelFor(ctx, env.Workers, n, func(_, l, h int) {
+				if i32 != nil && !hasNull {
+					for i := l; i < h; i++ {
+						codes[i] = dk.codes[i32[i]]
+					}
+					return
+				}
 				for i := l; i < h; i++ {
 					if hasNull && d.IsNull(i) {
 						codes[i] = 0
@@ -121,18 +133,26 @@ func encodeColumn(ctx context.Context, env *Env, a arrow.Array) (keyCodes, error
 		if err != nil {
 			return keyCodes{}, err
 		}
-		dc, ng, _, err := denseEncode(ctx, env, n, s.at, hashString)
+		var dc []uint32
+		var ng int
+		if sk := shortKeyFunc(s, n); sk != nil {
+			dc, ng, _, err = denseEncode(ctx, env, n, sk, hashShort)
+		} else {
+			dc, ng, _, err = denseEncode(ctx, env, n, s.keyFunc(), hashString)
+		}
 		if err != nil {
 			return keyCodes{}, err
 		}
-		for i, c := range dc {
-			if hasNull && a.IsNull(i) {
-				codes[i] = 0
-			} else {
-				codes[i] = uint64(c) + 1
+		err = parallelFor(ctx, env.Workers, n, func(_, l, h int) {
+			for i := l; i < h; i++ {
+				if hasNull && a.IsNull(i) {
+					codes[i] = 0
+				} else {
+					codes[i] = uint64(dc[i]) + 1
+				}
 			}
-		}
-		return keyCodes{codes: codes, card: uint64(ng) + 1}, nil
+		})
+		return keyCodes{codes: codes, card: uint64(ng) + 1}, err
 	}
 	return keyCodes{}, fmt.Errorf("%w: cannot group or join by a %s column", expr.ErrUnsupported, a.DataType())
 }

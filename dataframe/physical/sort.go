@@ -72,7 +72,7 @@ func orderCodes(ctx context.Context, env *Env, a arrow.Array) (codes []uint64, n
 		if err != nil {
 			return nil, 0, err
 		}
-		dc, ng, first, err := denseEncode(ctx, env, n, s.at, hashString)
+		dc, ng, first, err := denseEncode(ctx, env, n, s.keyFunc(), hashString)
 		if err != nil {
 			return nil, 0, err
 		}

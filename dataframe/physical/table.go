@@ -42,3 +42,23 @@ type Env struct {
 	Mem     memory.Allocator
 	Workers int
 }
+
+// fixSchema makes t.Schema's field types match its arrays (a source may
+// widen a type it inferred from a sample, e.g. int64 to float64 in CSV).
+func fixSchema(t *Table) *Table {
+	if t == nil {
+		return t
+	}
+	changed := false
+	fields := append([]arrow.Field(nil), t.Schema.Fields()...)
+	for i, c := range t.Cols {
+		if i < len(fields) && !arrow.TypeEqual(fields[i].Type, c.DataType()) {
+			fields[i].Type = c.DataType()
+			changed = true
+		}
+	}
+	if changed {
+		t.Schema = arrow.NewSchema(fields, nil)
+	}
+	return t
+}

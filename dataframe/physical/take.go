@@ -2,12 +2,16 @@ package physical
 
 import (
 	"context"
+	"fmt"
+	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/golab-dev/golab/dataframe/expr"
 )
 
 // take gathers a[idx[i]] for every i; idx[i] < 0 yields null. The result
@@ -91,23 +95,61 @@ func take(ctx context.Context, env *Env, a arrow.Array, idx []int32) (arrow.Arra
 		data := src.ValueBytes()
 		ob := allocBuf(env.Mem, (n+1)*4)
 		oo := bytesAs[int32](ob.Bytes())
-		total := 0
-		for i, x := range idx {
-			oo[i] = int32(total)
-			if x >= 0 {
-				total += int(offs[x+1] - offs[x])
+		nm := (n + MorselSize - 1) / MorselSize
+		sizes := make([]int, nm+1)
+		// Pass 1 (parallel): lengths into oo, bytes per morsel.
+		if err := parallelFor(ctx, env.Workers, n, func(_, lo, hi int) {
+			tot := 0
+			for i := lo; i < hi; i++ {
+				l := int32(0)
+				if x := idx[i]; x >= 0 {
+					l = offs[x+1] - offs[x]
+				}
+				oo[i] = l
+				tot += int(l)
 			}
+			sizes[lo/MorselSize+1] = tot
+		}); err != nil {
+			ob.Release()
+			if vb != nil {
+				vb.Release()
+			}
+			return nil, err
 		}
-		oo[n] = int32(total)
+		for m := 1; m <= nm; m++ {
+			sizes[m] += sizes[m-1]
+		}
+		total := sizes[nm]
+		if total > math.MaxInt32 {
+			ob.Release()
+			if vb != nil {
+				vb.Release()
+			}
+			return nil, fmt.Errorf("%w: gathered string column exceeds 2 GiB", expr.ErrUnsupported)
+		}
 		db := allocBuf(env.Mem, max(total, 1))
 		dd := db.Bytes()
+		// Pass 2 (parallel): offsets and bytes.
 		err := parallelFor(ctx, env.Workers, n, func(_, lo, hi int) {
+			pos := int32(sizes[lo/MorselSize])
 			for i := lo; i < hi; i++ {
-				if x := idx[i]; x >= 0 {
-					copy(dd[oo[i]:oo[i+1]], data[offs[x]:offs[x+1]])
+				l := oo[i]
+				oo[i] = pos
+				if l > 0 {
+					x := idx[i]
+					s := offs[x]
+					if l <= 16 {
+						for k := int32(0); k < l; k++ {
+							dd[pos+k] = data[s+k]
+						}
+					} else {
+						copy(dd[pos:pos+l], data[s:s+l])
+					}
+					pos += l
 				}
 			}
 		})
+		oo[n] = int32(total)
 		return finish(a.DataType(), n, []*memory.Buffer{vb, ob, db}, nulls), err
 	case *array.Dictionary:
 		if vb != nil {

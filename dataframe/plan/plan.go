@@ -326,7 +326,7 @@ func NewJoin(l, r Node, leftOn, rightOn []string, how JoinType, suffix string) (
 
 func joinCompatible(a, b arrow.DataType) bool {
 	switch {
-	case expr.IsInteger(a) && expr.IsInteger(b), expr.IsString(a) && expr.IsString(b):
+	case expr.IsInteger(a) && expr.IsInteger(b), expr.IsString(a) && expr.IsString(b), expr.IsNullType(a), expr.IsNullType(b):
 		return true
 	}
 	return arrow.TypeEqual(a, b)

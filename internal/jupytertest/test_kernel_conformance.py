@@ -13,8 +13,9 @@ class GoLabKernelTests(jupyter_kernel_test.KernelTests):
     code_stderr = 'fmt.Fprintln(os.Stderr, "oops")'
 
     completion_samples = [
-        {"text": "strings.ToUpp", "matches": {"strings.ToUpper"}},
-        {"text": "fmt.Sprin", "matches": {"fmt.Sprint", "fmt.Sprintf", "fmt.Sprintln"}},
+        # Matches replace the text from cursor_start, which is just after the dot.
+        {"text": "strings.ToUpp", "matches": {"ToUpper", "ToUpperSpecial"}},
+        {"text": "fmt.Sprin", "matches": {"Sprint", "Sprintf", "Sprintln"}},
     ]
     complete_code_samples = ["x := 1", "fmt.Println(1)", "func f() int { return 1 }", ""]
     incomplete_code_samples = ["func f() {", "x := []int{1,", "y := 1 +", "for i := 0; i < 3; i++ {"]
@@ -31,7 +32,7 @@ class GoLabKernelTests(jupyter_kernel_test.KernelTests):
         {"code": 'display.Show(display.Markdown("# hi"))', "mime": "text/markdown"},
         {"code": 'display.Show(display.SVG("<svg xmlns=\'http://www.w3.org/2000/svg\'></svg>"))', "mime": "image/svg+xml"},
     ]
-    code_history_pattern = "6 * 7*"
+    code_history_pattern = "x := 6*"
     supported_history_operations = ("tail", "range", "search")
     code_inspect_sample = "strings.ToUpper"
     code_clear_output = 'display.ClearOutput(false)'

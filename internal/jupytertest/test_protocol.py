@@ -125,21 +125,19 @@ def test_goroutine_output_reaches_its_cell(kernel):
     _, kc = kernel
     first = kc.execute('go func() {\n\ttime.Sleep(400 * time.Millisecond)\n\tfmt.Println("late hello")\n}()')
     kc.get_shell_msg(timeout=10)
-    second, _ = run_cell(kc, "time.Sleep(900 * time.Millisecond)")
-    deadline = time.monotonic() + 5
-    found = None
-    while time.monotonic() < deadline and found is None:
-        try:
-            msg = kc.get_iopub_msg(timeout=0.5)
-        except Exception:
-            continue
+    second = kc.execute("time.Sleep(900 * time.Millisecond)")
+    kc.get_shell_msg(timeout=10)
+    late, second_done = None, False
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not (late and second_done):
+        msg = kc.get_iopub_msg(timeout=10)
         if msg["msg_type"] == "stream" and "late hello" in msg["content"]["text"]:
-            found = msg
-    # run_cell drained the second cell's messages; the late line went to the first cell,
-    # so either we find it now or it was published with the first cell's parent.
-    if found is None:
-        pytest.fail("output of a goroutine started by an earlier cell never arrived")
-    assert found["parent_header"]["msg_id"] == first
+            late = msg
+        if (msg["parent_header"].get("msg_id") == second and msg["msg_type"] == "status"
+                and msg["content"]["execution_state"] == "idle"):
+            second_done = True
+    assert late is not None, "output of a goroutine started by an earlier cell never arrived"
+    assert late["parent_header"]["msg_id"] == first
 
 
 def test_goroutine_output_streams_while_cell_runs(kernel):

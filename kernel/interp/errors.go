@@ -3,6 +3,7 @@ package interp
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 )
 
@@ -96,6 +97,9 @@ func (e *PanicError) Error() string {
 // after "panic: ", translating the interpreter's reflect-level messages into
 // the runtime errors a compiled program would raise.
 func panicMessage(v any) string {
+	if rv, ok := v.(reflect.Value); ok && rv.IsValid() && rv.CanInterface() {
+		v = rv.Interface()
+	}
 	var msg string
 	switch x := v.(type) {
 	case error:

@@ -1,24 +1,226 @@
 package interp
 
-type preludeSource struct{ name, text string }
-
-func preludeSources() []preludeSource { return nil }
-
-// preludeMain declares the session's internal helpers and the ctx variable.
-const preludeMain = `import (
-	__golabcontext "context"
-	__golabrt "golab.dev/rt"
+import (
+	"embed"
+	"strings"
 )
 
-var ctx __golabcontext.Context
+//go:embed prelude/*.go.txt
+var preludeFS embed.FS
 
+// preludeSource is the Go source of a package the kernel implements in
+// interpreted Go because yaegi cannot call the compiled generic version.
+type preludeSource struct {
+	path, name string
+	text       string // the Go source, as go/types checks it
+	yaegiText  string // the same source under the package name yaegi loads
+}
+
+// yaegiPkg is the name under which yaegi loads prelude package p. yaegi
+// keys source packages by package name and preloads its own (older)
+// versions of slices, maps and cmp, so the prelude uses its own names and
+// the session imports them under the standard names.
+func yaegiPkg(p string) string { return "golab" + p }
+
+// yaegiPrelude renames the package clause and the prelude imports.
+func yaegiPrelude(src string) string {
+	for _, p := range []string{"cmp", "iter", "slices", "maps"} {
+		src = strings.Replace(src, "package "+p+"\n", "package "+yaegiPkg(p)+"\n", 1)
+		src = strings.ReplaceAll(src, "import \""+p+"\"", "import "+p+" \""+yaegiPkg(p)+"\"")
+	}
+	return src
+}
+
+// preludeSources returns the prelude packages in dependency order.
+func preludeSources() []preludeSource {
+	var out []preludeSource
+	for _, p := range []string{"cmp", "iter", "slices", "maps"} {
+		b, err := preludeFS.ReadFile("prelude/" + p + ".go.txt")
+		if err != nil {
+			panic("interp: missing embedded prelude " + p) // build invariant
+		}
+		out = append(out, preludeSource{path: p, name: p + ".go", text: string(b), yaegiText: yaegiPrelude(string(b))})
+	}
+	return out
+}
+
+// preludeDecls are the session helpers the rewrites call. They are
+// declared in every session (and in the type checker's model of it).
+const preludeDecls = `
 var __golabResults []any
+
+type __golabStringer interface{ String() string }
+
+func __golabAsError(e error) error {
+	var v error = e
+	return v
+}
+
+func __golabAsStringer(s __golabfmt.Stringer) __golabfmt.Stringer {
+	var v __golabfmt.Stringer = s
+	return v
+}
+
+func __golabIValue(err error) any { return __golabrt.IValue(err) }
+
+func __golabSortInts(x []int) { __golabrt.SortInts(x) }
+
+func __golabSortFloat64s(x []float64) { __golabrt.SortFloat64s(x) }
+
+func __golabSortStrings(x []string) { __golabrt.SortStrings(x) }
+
+func __golabUnwrap(e error) []error {
+	if u, ok := __golabIValue(e).(interface{ Unwrap() error }); ok {
+		return []error{u.Unwrap()}
+	}
+	if u, ok := __golabIValue(e).(interface{ Unwrap() []error }); ok {
+		return u.Unwrap()
+	}
+	return __golabrt.Unwrap(e)
+}
 
 func __golabCapture(v ...any) []any { return v }
 
 func __golabGoRecover() {
 	if r := recover(); r != nil {
-		__golabrt.GoPanic(r)
+		__golabGoPanic(r)
 	}
 }
+
+func __golabMin[T __golabOrdered](x T, ys ...T) T {
+	for _, y := range ys {
+		if x != x {
+			return x
+		}
+		if y != y || y < x {
+			x = y
+		}
+	}
+	return x
+}
+
+func __golabMax[T __golabOrdered](x T, ys ...T) T {
+	for _, y := range ys {
+		if x != x {
+			return x
+		}
+		if y != y || y > x {
+			x = y
+		}
+	}
+	return x
+}
+
+type __golabOrdered interface {
+	~int | ~int8 | ~int16 | ~int32 | ~int64 |
+		~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr |
+		~float32 | ~float64 |
+		~string
+}
+
+func __golabPull0(seq func(func() bool)) (func() bool, func()) {
+	next, stop := __golabPull[struct{}](func(yield func(struct{}) bool) {
+		seq(func() bool { return yield(struct{}{}) })
+	})
+	return func() bool {
+		_, ok := next()
+		return ok
+	}, stop
+}
+
+func __golabPull[V any](seq func(func(V) bool)) (func() (V, bool), func()) {
+	req := make(chan bool)
+	got := make(chan bool)
+	fin := make(chan any, 1)
+	var cur V
+	started, finished := false, false
+	run := func() {
+		done := false
+		defer func() {
+			if done {
+				fin <- nil
+				return
+			}
+			fin <- recover()
+		}()
+		if !<-req {
+			done = true
+			return
+		}
+		seq(func(v V) bool {
+			cur = v
+			got <- true
+			return <-req
+		})
+		done = true
+	}
+	next := func() (V, bool) {
+		var zero V
+		if finished {
+			return zero, false
+		}
+		if !started {
+			started = true
+			go run()
+		}
+		req <- true
+		select {
+		case <-got:
+			return cur, true
+		case p := <-fin:
+			finished = true
+			if p != nil {
+				panic(p)
+			}
+			return zero, false
+		}
+	}
+	stop := func() {
+		if finished {
+			return
+		}
+		finished = true
+		if !started {
+			return
+		}
+		req <- false
+		if p := <-fin; p != nil {
+			panic(p)
+		}
+	}
+	return next, stop
+}
+
+type __golabPair[K, V any] struct {
+	k K
+	v V
+}
+
+func __golabPull2[K, V any](seq func(func(K, V) bool)) (func() (K, V, bool), func()) {
+	next, stop := __golabPull[__golabPair[K, V]](func(yield func(__golabPair[K, V]) bool) {
+		seq(func(k K, v V) bool { return yield(__golabPair[K, V]{k, v}) })
+	})
+	return func() (K, V, bool) {
+		p, ok := next()
+		return p.k, p.v, ok
+	}, stop
+}
 `
+
+// preludeMain declares the session's internal helpers and the ctx variable.
+var preludeMain = `import (
+	__golabcontext "context"
+	__golabfmt "fmt"
+	__golabrt "golab.dev/rt"
+)
+
+var ctx __golabcontext.Context
+
+func __golabGoPanic(v any) { __golabrt.GoPanic(v) }
+
+
+func __golabClear(x any) { __golabrt.Clear(x) }
+` + preludeDecls
+
+// isPreludeName reports kernel-internal identifiers.
+func isPreludeName(name string) bool { return strings.HasPrefix(name, hiddenPrefix) }

@@ -6,16 +6,20 @@ import (
 	"fmt"
 	"go/ast"
 	"go/parser"
+	"go/printer"
 	"go/scanner"
 	"go/token"
+	"go/types"
 	"io"
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	yaegi "github.com/traefik/yaegi/interp"
 )
@@ -60,6 +64,11 @@ type Session struct {
 		decls    map[string]string // declared name -> its declaration source, for the type checker
 		funcs    map[string]bool   // session-level func names
 		types    map[string]string // session-level type name -> declaration text
+		// typeAlias maps a type name declared again with a different
+		// definition to the name yaegi knows the newest version by (yaegi
+		// cannot replace a type).
+		typeAlias map[string]string
+		mono      monoState
 	}
 
 	// pkgs maps a package name to its import path, for auto-import. It is
@@ -78,12 +87,18 @@ type Session struct {
 
 	stdout, stderr io.Writer
 	checker        *checker
+	// outPipe and errPipe carry interpreted os.Stdout and os.Stderr.
+	outPipe, errPipe *outPipe
+
+	// cellDone is closed when the running chunk is interrupted.
+	cellDone atomic.Pointer[chan struct{}]
 }
 
 // internal names the kernel declares in every session.
 const (
 	hiddenPrefix = "__golab"
 	ctxName      = "ctx"
+	mainName     = hiddenPrefix + "Main" // a cell's func main
 )
 
 // New creates a Session with the given options.
@@ -98,10 +113,48 @@ func New(opts Options) (*Session, error) {
 		s.stderr = os.Stderr
 	}
 	s.pkgs, s.pkgPaths = knownPackages(opts.Symbols)
+	var err error
+	if s.outPipe, err = newOutPipe(s.stdout); err != nil {
+		return nil, err
+	}
+	if s.errPipe, err = newOutPipe(s.stderr); err != nil {
+		s.outPipe.close()
+		return nil, err
+	}
 	if err := s.start(); err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// Close releases the session's output pipes and their goroutines, after
+// forwarding pending output. Goroutines that interpreted code started and
+// that are still running are abandoned. The session must not be used after
+// Close.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.outPipe != nil {
+		s.outPipe.close()
+		s.outPipe = nil
+	}
+	if s.errPipe != nil {
+		s.errPipe.close()
+		s.errPipe = nil
+	}
+	return nil
+}
+
+// flushLocked waits until interpreted output written so far has reached
+// Options.Stdout and Options.Stderr.
+func (s *Session) flushLocked() {
+	if s.outPipe != nil {
+		s.outPipe.flush()
+	}
+	if s.errPipe != nil {
+		s.errPipe.flush()
+	}
 }
 
 // Reset replaces the interpreter with a fresh one built from the same
@@ -116,7 +169,11 @@ func (s *Session) start() error {
 		stdin = os.Stdin
 	}
 	in := yaegi.New(yaegi.Options{
-		Stdin:        stdin,
+		Stdin: stdin,
+		// fmt.Print* and log write straight to the session's writers, in
+		// the printing goroutine, so the kernel can tell which cell's
+		// goroutine printed; only direct os.Stdout/os.Stderr use goes
+		// through the pipes.
 		Stdout:       s.stdout,
 		Stderr:       &traceFilter{s: s, w: s.stderr},
 		Unrestricted: true,
@@ -135,7 +192,7 @@ func (s *Session) start() error {
 		return fmt.Errorf("interp: loading kernel runtime symbols: %w", err)
 	}
 	for _, src := range preludeSources() {
-		if _, err := in.Compile(src.text); err != nil {
+		if _, err := in.Compile(src.yaegiText); err != nil {
 			return fmt.Errorf("interp: compiling prelude %s: %w", src.name, err)
 		}
 	}
@@ -150,6 +207,8 @@ func (s *Session) start() error {
 	s.mu.decls = map[string]string{}
 	s.mu.funcs = map[string]bool{}
 	s.mu.types = map[string]string{}
+	s.mu.mono = monoState{}
+	s.mu.typeAlias = map[string]string{}
 	s.checker = chk
 	return nil
 }
@@ -160,6 +219,21 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 		"golab.dev/rt/rt": {
 			"GoPanic": reflect.ValueOf(s.goPanic),
 			"Clear":   reflect.ValueOf(clearValue),
+			"IValue":  reflect.ValueOf(ivalue),
+			"Unwrap":  reflect.ValueOf(unwrapErr),
+			// Compiled sorts for the common element types.
+			"SortInts":     reflect.ValueOf(slices.Sort[[]int, int]),
+			"SortFloat64s": reflect.ValueOf(slices.Sort[[]float64, float64]),
+			"SortStrings":  reflect.ValueOf(slices.Sort[[]string, string]),
+		},
+		// Interruptible sleep (see Session.sleep).
+		"time/time": {
+			"Sleep": reflect.ValueOf(s.sleep),
+		},
+		// os.Stdout and os.Stderr of interpreted code are the session's.
+		"os/os": {
+			"Stdout": reflect.ValueOf(&s.outPipe.w).Elem(),
+			"Stderr": reflect.ValueOf(&s.errPipe.w).Elem(),
 		},
 	}
 }
@@ -174,7 +248,33 @@ func (s *Session) goPanic(v any) {
 		s.trace.goPanic = pe
 	}
 	s.trace.Unlock()
-	fmt.Fprintf(s.stderr, "panic in goroutine: %s [recovered by the kernel]\n", pe.Msg)
+	fmt.Fprintf(s.errPipe.w, "panic in goroutine: %s [recovered by the kernel]\n", pe.Msg)
+}
+
+// ivalue returns the interpreted value inside one of yaegi's interface
+// wrappers (a struct with an IValue field), or v itself.
+func ivalue(v any) any {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv = rv.Elem()
+	}
+	if rv.Kind() == reflect.Struct {
+		if f := rv.FieldByName("IValue"); f.IsValid() && f.CanInterface() {
+			return f.Interface()
+		}
+	}
+	return v
+}
+
+// unwrapErr returns the errors a compiled error wraps.
+func unwrapErr(err error) []error {
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return []error{u.Unwrap()}
+	case interface{ Unwrap() []error }:
+		return u.Unwrap()
+	}
+	return nil
 }
 
 // clearValue implements the clear builtin for maps and slices.
@@ -194,7 +294,7 @@ type traceFilter struct {
 	w io.Writer
 }
 
-var traceLine = regexp.MustCompile(`^(\S*):(\d+):(\d+): panic: (.*)\n$`)
+var traceLine = regexp.MustCompile(`^(?:(\S*):)?(\d+):(\d+): panic: (.*)\n$`)
 
 func (f *traceFilter) Write(p []byte) (int, error) {
 	if m := traceLine.FindSubmatch(p); m != nil {
@@ -219,7 +319,7 @@ func formatTrace(lines []string) string {
 		seen[l] = true
 		fn := strings.TrimPrefix(m[4], "main.")
 		fn = strings.TrimSuffix(fn, "(...)")
-		if strings.HasPrefix(fn, hiddenPrefix) || fn == "main" && strings.HasPrefix(m[1], "golab_cell") && false {
+		if strings.HasPrefix(fn, hiddenPrefix) {
 			continue
 		}
 		pos := mapFilePos(m[1], m[2], m[3])
@@ -234,21 +334,32 @@ func formatTrace(lines []string) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-var cellFile = regexp.MustCompile(`^golab_cell(\d+)\.go$`)
-
 // mapFilePos turns a generated file position into "cell[N]:L:C".
 func mapFilePos(file, line, col string) string {
-	m := cellFile.FindStringSubmatch(file)
-	if m == nil {
+	if file != "" && file != srcName {
 		return ""
 	}
 	l, _ := strconv.Atoi(line)
-	return fmt.Sprintf("cell[%s]:%d:%s", m[1], l-headerLines, col)
+	n, cl := splitLine(l)
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("cell[%d]:%d:%s", n, cl, col)
 }
 
-// headerLines is the number of lines the kernel puts before the cell text
-// in every generated file.
-const headerLines = 1
+// Generated files are all named srcName, because yaegi scopes imports by
+// file name. A //line directive numbers the lines of cell n from
+// n*lineBase+1, so that a position tells both the cell and the line.
+const (
+	srcName  = "_.go"
+	lineBase = 100000
+)
+
+// splitLine decodes a generated line number into cell number and cell line.
+func splitLine(l int) (cell, line int) { return l / lineBase, l % lineBase }
+
+// lineDirective returns the //line comment that starts cell n's text.
+func lineDirective(n int) string { return fmt.Sprintf("\n//line %s:%d:1\n", srcName, n*lineBase+1) }
 
 // Eval runs one cell. See the package documentation for the semantics.
 func (s *Session) Eval(ctx context.Context, cell string) (res Result, err error) {
@@ -257,12 +368,17 @@ func (s *Session) Eval(ctx context.Context, cell string) (res Result, err error)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.outPipe == nil {
+		return Result{}, errors.New("interp: session is closed")
+	}
+	defer s.flushLocked()
 	s.mu.cell++
 	n := s.mu.cell
 	defer func() {
 		if r := recover(); r != nil {
 			// yaegi panics on some constructs while compiling; never let
 			// that cross the kernel boundary.
+			s.repairLocked()
 			res = Result{}
 			err = &CellError{Msg: fmt.Sprintf("the interpreter failed on this cell (%v); a construct in it is not supported", r), err: ErrUnsupported}
 		}
@@ -282,6 +398,17 @@ func (s *Session) Eval(ctx context.Context, cell string) (res Result, err error)
 	for _, imp := range p.imports {
 		if err := s.importLocked(imp); err != nil {
 			return Result{}, cellErrorAt(cell, imp.line, 1, err.Error(), err)
+		}
+	}
+	for len(s.mu.mono.pending) > 0 {
+		src := s.mu.mono.pending[0]
+		s.mu.mono.pending = s.mu.mono.pending[1:]
+		if debugCheck {
+			fmt.Fprintf(os.Stderr, "mono source:\n%s\n", src)
+		}
+		if _, err := s.mu.in.Eval(src); err != nil {
+			s.repairLocked()
+			return Result{}, &CellError{Msg: fmt.Sprintf("internal: compiling a standard-library instance failed: %v", err), err: ErrUnsupported}
 		}
 	}
 	s.setCtxLocked(ctx)
@@ -309,14 +436,24 @@ func (s *Session) Eval(ctx context.Context, cell string) (res Result, err error)
 
 // runLocked compiles and executes one chunk.
 func (s *Session) runLocked(ctx context.Context, c *chunk, cell string) (reflect.Value, error) {
+	if debugCheck {
+		var buf strings.Builder
+		_ = printer.Fprint(&buf, token.NewFileSet(), c.node)
+		fmt.Fprintf(os.Stderr, "chunk:\n%s\n", buf.String())
+	}
 	prog, err := s.mu.in.CompileAST(c.node)
 	if err != nil {
+		s.repairLocked()
+		if c.typeErr != nil {
+			// go/types explains the problem better than yaegi does.
+			return reflect.Value{}, s.compileError(cell, c.typeErr)
+		}
 		return reflect.Value{}, s.compileError(cell, err)
 	}
 	s.trace.Lock()
 	s.trace.lines = nil
 	s.trace.Unlock()
-	v, err := s.mu.in.ExecuteWithContext(ctx, prog)
+	v, err := s.executeWithContext(ctx, s.mu.in, prog)
 	if err != nil {
 		if ctx.Err() != nil {
 			return reflect.Value{}, fmt.Errorf("%w: %v", ErrInterrupted, ctx.Err())
@@ -331,6 +468,16 @@ func (s *Session) runLocked(ctx context.Context, c *chunk, cell string) (reflect
 		return reflect.Value{}, s.compileError(cell, err)
 	}
 	return v, nil
+}
+
+// repairLocked brings the interpreter back to a consistent state after a
+// failed compilation: yaegi may have allocated global slots without growing
+// its global frame, which an empty execution does.
+func (s *Session) repairLocked() {
+	defer func() { _ = recover() }()
+	if prog, err := s.mu.in.Compile(";"); err == nil {
+		_, _ = s.mu.in.Execute(prog)
+	}
 }
 
 // setCtxLocked makes the cell's context visible as the global ctx.
@@ -357,7 +504,10 @@ type importSpec struct {
 
 func (s *Session) importLocked(imp importSpec) error {
 	src := fmt.Sprintf("import %q", imp.path)
-	if imp.name != s.pkgPaths[imp.path] && imp.name != lastElem(imp.path) {
+	if genericPkgs[imp.path] {
+		// The cell's references were renamed to the kernel alias.
+		src = fmt.Sprintf("import %s %q", hiddenPrefix+imp.path, yaegiPkg(imp.path))
+	} else if imp.name != s.pkgPaths[imp.path] && imp.name != lastElem(imp.path) {
 		src = fmt.Sprintf("import %s %q", imp.name, imp.path)
 	}
 	if _, err := s.mu.in.Eval(src); err != nil {
@@ -368,6 +518,9 @@ func (s *Session) importLocked(imp importSpec) error {
 		return errors.New(msg)
 	}
 	s.mu.imported[imp.name] = imp.path
+	if genericPkgs[imp.path] {
+		s.mu.imported[hiddenPrefix+imp.path] = imp.path
+	}
 	return nil
 }
 
@@ -379,17 +532,19 @@ func (s *Session) compileError(cell string, err error) error {
 	var list scanner.ErrorList
 	if errors.As(err, &list) && len(list) > 0 {
 		e := list[0]
-		if cellFile.MatchString(e.Pos.Filename) {
-			return cellErrorAt(cell, e.Pos.Line-headerLines, e.Pos.Column, e.Msg, err)
+		if n, l := splitLine(e.Pos.Line); n == s.mu.cell {
+			return cellErrorAt(cell, l, e.Pos.Column, e.Msg, err)
 		}
-		return &CellError{Msg: e.Error(), err: err}
+		return &CellError{Msg: e.Msg, err: err}
 	}
 	msg := err.Error()
 	if m := errPos.FindStringSubmatch(msg); m != nil {
-		if cellFile.MatchString(m[1]) {
-			l, _ := strconv.Atoi(m[2])
-			c, _ := strconv.Atoi(m[3])
-			return cellErrorAt(cell, l-headerLines, c, cleanMsg(m[4]), err)
+		l, _ := strconv.Atoi(m[2])
+		c, _ := strconv.Atoi(m[3])
+		if n, cl := splitLine(l); (m[1] == "" || m[1] == srcName) && n == s.mu.cell {
+			return cellErrorAt(cell, cl, c, cleanMsg(m[4]), err)
+		} else if n > 0 && (m[1] == "" || m[1] == srcName) {
+			return &CellError{Msg: fmt.Sprintf("%s (in the code of cell[%d], line %d)", cleanMsg(m[4]), n, cl), err: err}
 		}
 		return &CellError{Msg: cleanMsg(m[4]), err: err}
 	}
@@ -406,6 +561,16 @@ func cleanMsg(msg string) string {
 func cellErrorAt(cell string, line, col int, msg string, cause error) *CellError {
 	e := &CellError{Line: line, Col: col, Msg: msg, err: cause}
 	lines := strings.Split(cell, "\n")
+	for line > len(lines) && len(lines) > 0 {
+		// Past the end (the kernel's closing brace): point after the
+		// last non-blank line.
+		line = len(lines)
+		for line > 1 && strings.TrimSpace(lines[line-1]) == "" {
+			line--
+		}
+		col = len(lines[line-1]) + 1
+		e.Line, e.Col = line, col
+	}
 	if line >= 1 && line <= len(lines) {
 		e.Source = strings.TrimRight(lines[line-1], "\r")
 	} else {
@@ -437,6 +602,9 @@ func (s *Session) Vars() []Var {
 // chunk is one unit handed to the interpreter: a file of declarations or a
 // block of top-level statements.
 type chunk struct {
+	// typeErr is the first type error go/types found in the cell, used
+	// instead of yaegi's message when yaegi rejects the chunk.
+	typeErr error
 	node    ast.Node
 	decl    bool
 	capture captureKind
@@ -447,9 +615,9 @@ type chunk struct {
 type captureKind int
 
 const (
-	captureNone   captureKind = iota
-	captureValue              // the chunk's value is the result
-	captureTuple              // results are in the session's capture slice
+	captureNone  captureKind = iota
+	captureValue             // the chunk's value is the result
+	captureTuple             // results are in the session's capture slice
 )
 
 func (c *chunk) result(s *Session, v reflect.Value) Result {
@@ -514,17 +682,16 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 		}
 	}
 	fset := s.mu.in.FileSet()
-	fname := fmt.Sprintf("golab_cell%d.go", n)
 
 	// Declarations and imports, parsed as one file so positions match.
-	declFile, err := parser.ParseFile(fset, fname, "package main\n"+blankExcept(cell, append(append([]item{}, importItems...), declItems...)), parser.SkipObjectResolution)
+	declFile, err := parser.ParseFile(fset, srcName, "package main"+lineDirective(n)+blankExcept(cell, append(append([]item{}, importItems...), declItems...)), parser.SkipObjectResolution)
 	if err != nil {
 		return nil, s.compileError(cell, err)
 	}
 	// Statements, parsed as the body of a function.
 	var body *ast.BlockStmt
 	if len(stmtItems) > 0 {
-		f, err := parser.ParseFile(fset, fname, "package main; func main() {\n"+blankExcept(cell, stmtItems)+"\n}", parser.SkipObjectResolution)
+		f, err := parser.ParseFile(fset, srcName, "package main; func main() {"+lineDirective(n)+blankExcept(cell, stmtItems)+"\n}", parser.SkipObjectResolution)
 		if err != nil {
 			return nil, s.compileError(cell, err)
 		}
@@ -532,8 +699,7 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 	}
 
 	p := &prepared{}
-	file := fset.File(declFile.Pos())
-	lineOf := func(pos token.Pos) int { return file.Line(pos) - headerLines }
+	lineOf := func(pos token.Pos) int { _, l := splitLine(fset.Position(pos).Line); return l }
 
 	// Imports: explicit ones first, then the ones the cell uses implicitly.
 	want := map[string]importSpec{}
@@ -569,12 +735,20 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 		}
 	}
 	var decls []ast.Decl
+	hasMain := false
 	for _, d := range declFile.Decls {
 		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
 			continue
 		}
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "main" {
+			// yaegi runs a package-level main after every later
+			// declaration chunk; keep it under another name.
+			fd.Name.Name = mainName
+			hasMain = true
+		}
 		decls = append(decls, d)
 	}
+	_ = hasMain
 	defined := definedNames(decls, body)
 	globals := s.mu.in.Globals()
 	used := usedPackages(decls, body)
@@ -600,8 +774,56 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 		p.imports = append(p.imports, want[name])
 	}
 
+	// A type declared again with a new definition gets a fresh name.
+	newAlias := map[string]string{}
+	for _, d := range decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.TYPE {
+			continue
+		}
+		for _, sp := range g.Specs {
+			ts := sp.(*ast.TypeSpec)
+			var b strings.Builder
+			_ = printer.Fprint(&b, token.NewFileSet(), ts)
+			old, exists := s.mu.types[ts.Name.Name]
+			if exists && old != b.String() {
+				newAlias[ts.Name.Name] = fmt.Sprintf("%sT%d_%s", hiddenPrefix, n, ts.Name.Name)
+			}
+		}
+	}
+
 	// Type-check the cell against the session to drive the rewrites.
 	info := s.checker.check(s.mu.imported, want, decls, body, fset)
+
+	// Rename references to replaced types (before any other rewrite, while
+	// the identifiers are the checked ones).
+	for k, v := range newAlias {
+		s.mu.typeAlias[k] = v
+	}
+	if len(s.mu.typeAlias) > 0 {
+		rename := func(n ast.Node) bool {
+			id, ok := n.(*ast.Ident)
+			if !ok {
+				return true
+			}
+			obj := info.info.Defs[id]
+			if obj == nil {
+				obj = info.info.Uses[id]
+			}
+			if tn, ok := obj.(*types.TypeName); ok && tn.Pkg() != nil && tn.Pkg().Path() == "main" && tn.Parent() == tn.Pkg().Scope() {
+				if a, ok := s.mu.typeAlias[id.Name]; ok {
+					id.Name = a
+				}
+			}
+			return true
+		}
+		for _, d := range decls {
+			ast.Inspect(d, rename)
+		}
+		if body != nil {
+			ast.Inspect(body, rename)
+		}
+	}
 
 	// Rewrite constructs the interpreter lacks.
 	rw := &rewriter{info: info, fset: fset, s: s}
@@ -614,10 +836,43 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 	if rw.err != nil {
 		return nil, s.compileError(cell, rw.err)
 	}
+	if body != nil {
+		wrapCompound(body)
+	}
+	for _, name := range sortedKeys(info.needed) {
+		if s.mu.imported[name] == info.needed[name] || genericPkgs[info.needed[name]] && s.mu.imported[hiddenPrefix+info.needed[name]] != "" {
+			continue
+		}
+		p.imports = append(p.imports, importSpec{name: name, path: info.needed[name]})
+	}
 
 	// Order: hoistable declarations first, then the rest in cell order.
 	p.chunks = s.orderChunks(fset, declFile, decls, body, info)
+	for _, c := range p.chunks {
+		c.typeErr = info.firstErr
+	}
 	return p, nil
+}
+
+// wrapCompound runs each top-level compound statement (loops, if, switch,
+// select, blocks) inside a function literal. yaegi mis-scopes multi-value
+// := inside nested blocks at global level ("undefined: v" for
+// `for ... { v, ok := m[k] }`); inside a function they work. Top-level
+// := statements stay global, so later cells still see them.
+func wrapCompound(body *ast.BlockStmt) {
+	for i, st := range body.List {
+		switch st.(type) {
+		case *ast.ForStmt, *ast.RangeStmt, *ast.IfStmt, *ast.SwitchStmt,
+			*ast.TypeSwitchStmt, *ast.SelectStmt, *ast.BlockStmt, *ast.LabeledStmt:
+			body.List[i] = &ast.ExprStmt{X: &ast.CallExpr{
+				Fun: &ast.FuncLit{
+					Type: &ast.FuncType{Func: st.Pos(), Params: &ast.FieldList{}},
+					Body: &ast.BlockStmt{Lbrace: st.Pos(), List: []ast.Stmt{st}, Rbrace: st.End()},
+				},
+				Lparen: st.End(), Rparen: st.End(),
+			}}
+		}
+	}
 }
 
 func lastElem(path string) string {
@@ -718,8 +973,8 @@ func (s *Session) orderChunks(fset *token.FileSet, file *ast.File, decls []ast.D
 	// A cell that declares main and runs nothing else runs main, like `go run`.
 	if len(stmts) == 0 {
 		for _, d := range decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "main" {
-				call := &ast.ExprStmt{X: &ast.CallExpr{Fun: ast.NewIdent("main")}}
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == mainName {
+				call := &ast.ExprStmt{X: &ast.CallExpr{Fun: ast.NewIdent(mainName)}}
 				chunks = append(chunks, &chunk{node: &ast.BlockStmt{List: []ast.Stmt{call}}})
 			}
 		}
@@ -756,6 +1011,9 @@ func (s *Session) captureFinal(c *chunk, blk *ast.BlockStmt, info *cellInfo) {
 	}
 	if call, ok := es.X.(*ast.CallExpr); ok {
 		if isPrintCall(call) {
+			return
+		}
+		if lit, ok := call.Fun.(*ast.FuncLit); ok && (lit.Type.Results == nil || len(lit.Type.Results.List) == 0) {
 			return
 		}
 		n := info.resultCount(call)
@@ -805,7 +1063,20 @@ func (s *Session) recordDeclsLocked(c *chunk, cell string) {
 		case *ast.GenDecl:
 			if d.Tok == token.TYPE {
 				for _, sp := range d.Specs {
-					s.mu.types[sp.(*ast.TypeSpec).Name.Name] = "declared"
+					ts := sp.(*ast.TypeSpec)
+					name := ts.Name.Name
+					for orig, alias := range s.mu.typeAlias {
+						if alias == name {
+							name = orig
+						}
+					}
+					// Print under the user's name, to compare with a
+					// later redeclaration.
+					cp := *ts
+					cp.Name = ast.NewIdent(name)
+					var b strings.Builder
+					_ = printer.Fprint(&b, token.NewFileSet(), &cp)
+					s.mu.types[name] = b.String()
 				}
 			}
 		}

@@ -73,7 +73,18 @@ func splitCell(src string) []item {
 		items = append(items, it)
 		startTok = -1
 	}
+	header := false // inside the header of for/if/switch, up to its body's {
 	for i, t := range toks {
+		switch t.tok {
+		case token.FOR, token.IF, token.SWITCH:
+			if depth == 0 {
+				header = true
+			}
+		case token.LBRACE:
+			if depth == 0 {
+				header = false
+			}
+		}
 		switch t.tok {
 		case token.LPAREN, token.LBRACK, token.LBRACE:
 			depth++
@@ -82,7 +93,7 @@ func splitCell(src string) []item {
 				depth--
 			}
 		}
-		if t.tok == token.SEMICOLON && depth == 0 {
+		if t.tok == token.SEMICOLON && depth == 0 && !header {
 			flush(i)
 			continue
 		}

@@ -1,0 +1,108 @@
+// Package interp evaluates notebook cells of Go with the yaegi interpreter
+// (github.com/traefik/yaegi, pinned at v0.16.1) and closes the gaps between
+// what yaegi runs and today's Go.
+//
+// A [Session] holds one interpreter. [Session.Eval] runs a cell;
+// [Session.Complete], [Session.Inspect] and [Session.IsComplete] answer the
+// Jupyter requests of the same names; [Session.Vars] lists variables for
+// %who and [Session.Reset] starts over. The kernel's evaluator process owns
+// one Session per notebook.
+//
+// # Cells
+//
+// A cell may mix imports, declarations (func, method, type, var, const) and
+// statements in any order, and may be a whole program (a package clause and
+// func main, which then runs). Eval cuts the cell into top-level items at
+// semicolons outside brackets, then:
+//
+//   - imports the packages the cell names, explicitly or not: using
+//     strings., slices., dataframe. … without an import line imports the
+//     package, as goimports would (names come from the standard library and
+//     Options.Symbols); unused imports and unused variables are not errors;
+//   - declares the cell's declarations first, unless a declaration refers
+//     to a variable the cell's statements define, in which case it runs in
+//     cell order after them;
+//   - runs the statements in order at session level, so a := or var defines
+//     a session variable that later cells see;
+//   - returns the value(s) of a final expression statement in [Result]
+//     (none for a call without results or for fmt.Print, Printf, Println).
+//
+// Re-running a cell works: := and var of an existing name redeclare it (with
+// a new type if need be) and a func or method declared again replaces the
+// old one. Every cell sees ctx, a context.Context equal to Eval's ctx.
+//
+// # Rewrites
+//
+// Before yaegi sees a cell, the kernel type-checks it with go/types against
+// a model of the session (imports, declarations, variable types; package
+// types come from the same reflect symbols yaegi calls) and rewrites:
+//
+//   - range over integers and over functions (iter.Seq, iter.Seq2,
+//     func(func() bool)), including break, continue, return and labels;
+//   - Go 1.22 per-iteration loop variables, when a closure, go/defer or &
+//     can observe them;
+//   - the min, max and clear builtins;
+//   - calls of generic functions get explicit type arguments; functions of
+//     the generic standard packages slices, maps, cmp and iter, which yaegi
+//     lacks, are implemented in interpreted Go (prelude/) and each instance
+//     a cell uses is generated as an ordinary function (mono.go), because
+//     yaegi's generics are unreliable;
+//   - method expressions such as (*T).Add; errors.As into session error
+//     types; session values with Error or String methods passed to compiled
+//     functions such as fmt.Println and fmt.Errorf("%w");
+//   - statements yaegi mis-scopes at session level (compound statements,
+//     comma-ok and generic multi-value assignments) run inside function
+//     literals;
+//   - go statements recover panics of the goroutine and report them.
+//
+// # Errors
+//
+// Eval never panics and never lets a panic of interpreted code escape.
+//
+//   - Compile errors are *[CellError] with the cell's own line and column
+//     and the offending source line; when go/types explains a problem better
+//     than yaegi does, its message is used. Constructs the interpreter cannot
+//     run are CellErrors wrapping [ErrUnsupported].
+//   - Run-time panics (panic, nil dereference, index out of range, division
+//     by zero, also in goroutines the cell started) are *[PanicError] with
+//     the message Go would print and a stack of interpreted frames
+//     ("cell[N]:L:C"). The session keeps its state.
+//   - When ctx is cancelled, Eval returns within about a second with an error
+//     wrapping [ErrInterrupted]: loops, channel operations, select and
+//     time.Sleep stop; a goroutine blocked in other compiled code is
+//     abandoned.
+//
+// # Output
+//
+// Interpreted fmt.Print*, os.Stdout, os.Stderr and log go to Options.Stdout
+// and Options.Stderr through one pipe each, so their order is kept; Eval
+// returns after the cell's output has been written. Output of goroutines
+// that outlive the cell is forwarded when it comes. fmt.Scan reads
+// Options.Stdin.
+//
+// # Concurrency and ownership
+//
+// All methods are safe for concurrent use; Eval, Reset and Vars serialize
+// on the session. A Session owns two output goroutines; [Session.Close]
+// stops them. Goroutines started by interpreted code belong to that code.
+//
+// # Invariants
+//
+//   - Kernel-internal identifiers start with __golab; Vars and Complete hide
+//     them.
+//   - Generated files carry //line directives numbering cell n's lines from
+//     n*100000+1, so every position maps back to a cell and a line.
+//   - The type checker is advisory: a cell it rejects still runs, rewritten
+//     only where types were known.
+//
+// # Known gaps
+//
+// yaegi represents session-declared types as unnamed reflect types, so %T
+// prints their structure, fmt ignores String methods of elements of slices
+// and maps, reflect shows unexported fields with an X prefix, a nil pointer
+// stored in an interface compares equal to nil, and type switches on error
+// miss compiled errors. Runtime-error messages from slice indexing lack the
+// index and length. A type declared again with a different definition keeps
+// its first definition for values already created. The differential corpus
+// (testdata/corpus, see corpus_test.go) lists each gap as a known-gap case.
+package interp
