@@ -18,7 +18,7 @@ help: ## list the targets
 build: ## build bin/golab
 	$(GO) build -o $(BIN) ./cmd/golab
 
-$(VENV)/.stamp: $(REQS)
+$(VENV)/.stamp: $(REQS) $(wildcard install/papermill_golab/*.toml install/papermill_golab/papermill_golab/*.py)
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r $(REQS)

@@ -1,6 +1,7 @@
 package dataframe
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"math"
@@ -246,10 +247,11 @@ func BenchmarkReadCSV(b *testing.B) {
 	n := benchRows()
 	x := genGroupBy(n, 100, 3)
 	path := b.TempDir() + "/g1.csv"
-	fh, err := os.Create(path)
+	raw, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
 	}
+	fh := bufio.NewWriterSize(raw, 1<<20)
 	cols := make([]*Series, x.NumCols())
 	for i := range cols {
 		cols[i] = x.ColumnAt(i)
@@ -264,7 +266,8 @@ func BenchmarkReadCSV(b *testing.B) {
 		}
 		fh.WriteString("\n")
 	}
-	fh.Close()
+	fh.Flush()
+	raw.Close()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		f, err := ReadCSV(path, CSVOptions{})
