@@ -116,7 +116,7 @@ func TestGroupByDifferential(t *testing.T) {
 		{50, 3, 0.2, []string{"k1"}},
 		{500, 10, 0.1, []string{"k2"}},
 		{3000, 40, 0.05, []string{"k1", "k2"}},
-		{80_000, 20, 0.01, []string{"k2", "k1"}},   // parallel, local tables
+		{80_000, 20, 0.01, []string{"k2", "k1"}},  // parallel, local tables
 		{70_000, 50_000, 0, []string{"k1", "k2"}}, // many groups, partitioned tables
 	} {
 		name := fmt.Sprintf("n%d_card%d_%s", tc.n, tc.card, strings.Join(tc.keys, "_"))

@@ -27,6 +27,27 @@
 // Eager Frame methods (Select, Filter, GroupBy(...).Agg, Join, Sort, ...)
 // are thin wrappers over the lazy ones with context.Background().
 //
+// # Core API
+//
+//	ReadCSV(path string, opts CSVOptions) (*Frame, error)        // ScanCSV -> *LazyFrame; ReadCSVBytes
+//	ReadParquet(path string, opts ParquetOptions) (*Frame, error) // ScanParquet -> *LazyFrame
+//	ReadIPC, ReadJSON, ReadNDJSON, ReadDir/ScanDir (Hive partitions)
+//	(*Frame).WriteParquet / WriteIPC / WriteCSV / WriteNDJSON
+//	(*Frame).Lazy() *LazyFrame
+//	(*LazyFrame).Filter(preds ...Expr) / Select(cols ...any) / WithColumns(exprs ...Expr)
+//	(*LazyFrame).GroupBy(keys ...any) *LazyGroupBy; (*LazyGroupBy).Agg(aggs ...Expr) *LazyFrame
+//	(*LazyFrame).Join(other *LazyFrame, JoinOptions{On, LeftOn, RightOn, How, Suffix}) *LazyFrame
+//	(*LazyFrame).Sort(SortOptions{By, Descending, NullsLast}) / SortBy / Head / Tail / Slice
+//	(*LazyFrame).Rename / Drop / Unique / Explode / DropNulls / FillNull; Concat(...*LazyFrame)
+//	(*LazyFrame).Collect(ctx) (*Frame, error); CollectWith(ctx, CollectOptions{NoOptimize, Allocator, Workers})
+//	(*LazyFrame).Explain(optimized bool) (string, error); ExplainPhysical()
+//	(*Frame).Pivot / Melt / Describe / ValueCounts and eager twins of the lazy methods
+//
+// Group keys and join keys may be integers, strings, dictionary-encoded
+// strings (Categorical), booleans or floats, one or several. For
+// low-cardinality string keys, Categorical columns (Cast(Categorical),
+// CSVOptions.Types, ParquetOptions.Dictionary) are the fastest.
+//
 // # Invariants
 //
 //   - Frames, Series and LazyFrames are immutable; every operation returns

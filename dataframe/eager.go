@@ -68,13 +68,17 @@ func (f *Frame) emptyLike() *Frame {
 }
 
 // Rename renames columns given as old, new pairs.
-func (f *Frame) Rename(oldNew ...string) (*Frame, error) { return f.collect(f.Lazy().Rename(oldNew...)) }
+func (f *Frame) Rename(oldNew ...string) (*Frame, error) {
+	return f.collect(f.Lazy().Rename(oldNew...))
+}
 
 // Drop removes columns.
 func (f *Frame) Drop(columns ...string) (*Frame, error) { return f.collect(f.Lazy().Drop(columns...)) }
 
 // Unique keeps the first row of each distinct subset combination.
-func (f *Frame) Unique(subset ...string) (*Frame, error) { return f.collect(f.Lazy().Unique(subset...)) }
+func (f *Frame) Unique(subset ...string) (*Frame, error) {
+	return f.collect(f.Lazy().Unique(subset...))
+}
 
 // DropNulls drops rows with nulls in columns (all when none given).
 func (f *Frame) DropNulls(columns ...string) (*Frame, error) {

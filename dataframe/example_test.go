@@ -104,8 +104,8 @@ func ExampleFrame_ValueCounts() {
 
 func ExampleFrame_Pivot() {
 	df, _ := dataframe.FromColumns(map[string]any{
-		"city": []string{"x", "x", "y"},
-		"year": []int64{2023, 2024, 2024},
+		"city":  []string{"x", "x", "y"},
+		"year":  []int64{2023, 2024, 2024},
 		"sales": []float64{1, 2, 3},
 	})
 	out, err := df.Pivot([]string{"city"}, "year", "sales", "sum")

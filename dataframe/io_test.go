@@ -272,3 +272,34 @@ func TestHiveDir(t *testing.T) {
 		t.Errorf("read %d files, want 2 (partition pruning)", src.lastFiles)
 	}
 }
+
+func TestWriteCSVAndNDJSONRoundTrip(t *testing.T) {
+	s, _ := NewSeries("s", []any{"a,b", nil, `q"x`})
+	f, err := New(NewInt64Series("i", []int64{1, 2, 3}), NewFloat64Series("v", []float64{0.25, 1, -3.5}), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "x.csv")
+	if err := f.WriteCSV(p, CSVWriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadCSV(p, CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.String() != f.String() {
+		t.Errorf("csv round trip:\n%v\nwant\n%v", back, f)
+	}
+	nd := filepath.Join(dir, "x.ndjson")
+	if err := f.WriteNDJSON(nd); err != nil {
+		t.Fatal(err)
+	}
+	back2, err := ReadNDJSON(nd, JSONOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := back2.Column("s"); c.NullCount() != 1 {
+		t.Errorf("ndjson nulls:\n%v", back2)
+	}
+}

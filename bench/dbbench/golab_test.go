@@ -24,7 +24,7 @@ func TestGolabSmallN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := gen.WriteFiles(dir, g.Table(), gen.Format{Parquet: true}); err != nil {
+	if err := gen.WriteFiles(dir, g.Table(), gen.Format{CSV: true, Parquet: true}); err != nil {
 		t.Fatal(err)
 	}
 	j, err := gen.GenerateJoin(n)
@@ -32,7 +32,7 @@ func TestGolabSmallN(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tb := range j.Tables() {
-		if err := gen.WriteFiles(dir, tb.Table(), gen.Format{Parquet: true}); err != nil {
+		if err := gen.WriteFiles(dir, tb.Table(), gen.Format{CSV: true, Parquet: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -44,31 +44,38 @@ func TestGolabSmallN(t *testing.T) {
 		want["join_"+q] = a
 	}
 
+	variants := []struct {
+		format      string
+		categorical bool
+	}{{"parquet", true}, {"parquet", false}, {"csv", true}}
 	for _, task := range []dbbench.Task{dbbench.Groupby, dbbench.Join} {
-		t.Run(string(task), func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-			e := golab.New(mem)
-			got := map[string]dbbench.Result{}
-			err := dbbench.RunEngine(context.Background(), e, task, dbbench.Paths(dir, task, n, k, "parquet"), dbbench.Options{Runs: 1},
-				func(r dbbench.Result) error { got[r.Question] = r; return nil })
-			e.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if live := mem.CurrentAlloc(); live != 0 {
-				t.Errorf("%d bytes of Arrow memory still allocated after Close", live)
-			}
-			for _, q := range dbbench.Questions(task) {
-				r, ok := got[q.Name()]
-				w := want[q.Name()]
-				switch {
-				case !ok:
-					t.Errorf("%s: no result", q.Name())
-				case r.OutRows != w.Rows || r.OutCols != w.Cols || !chkMatches(r.Chk, w.Chk):
-					t.Errorf("%s (%s): got %dx%d chk %s, want %dx%d chk %s", q.Name(), q.Text, r.OutRows, r.OutCols, r.Chk, w.Rows, w.Cols, dbbench.ChkString(w.Chk))
+		for _, v := range variants {
+			t.Run(fmt.Sprintf("%s/%s/categorical=%v", task, v.format, v.categorical), func(t *testing.T) {
+				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				e := golab.New(mem)
+				e.Categorical = v.categorical
+				got := map[string]dbbench.Result{}
+				err := dbbench.RunEngine(context.Background(), e, task, dbbench.Paths(dir, task, n, k, v.format), dbbench.Options{Runs: 1},
+					func(r dbbench.Result) error { got[r.Question] = r; return nil })
+				e.Close()
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-		})
+				if live := mem.CurrentAlloc(); live != 0 {
+					t.Errorf("%d bytes of Arrow memory still allocated after Close", live)
+				}
+				for _, q := range dbbench.Questions(task) {
+					r, ok := got[q.Name()]
+					w := want[q.Name()]
+					switch {
+					case !ok:
+						t.Errorf("%s: no result", q.Name())
+					case r.OutRows != w.Rows || r.OutCols != w.Cols || !chkMatches(r.Chk, w.Chk):
+						t.Errorf("%s (%s): got %dx%d chk %s, want %dx%d chk %s", q.Name(), q.Text, r.OutRows, r.OutCols, r.Chk, w.Rows, w.Cols, dbbench.ChkString(w.Chk))
+					}
+				}
+			})
+		}
 	}
 }
 

@@ -40,6 +40,7 @@ func commands() []command {
 		{"kernel", "kernel --connection-file FILE", "run the Jupyter kernel (started by Jupyter from kernel.json)", runKernel},
 		{"install", "install [--user|--sys-prefix|--prefix DIR]", "install the Jupyter kernelspec \"Go (GoLab)\"", runInstall},
 		{"run", "run NB.ipynb [-o OUT.ipynb] [-p name=value]...", "execute a notebook headless (papermill-style parameters; see golab run -h)", runRun},
+		{"worker", "worker --listen ADDR --memory 2GiB --token-file F", "run a cluster worker (started by cluster.Start, systemd or ssh)", runWorker},
 		{"version", "version", "print the version, Go version and dependency versions", runVersion},
 	}
 }

@@ -172,7 +172,9 @@ func (l Literal) String() string {
 	}
 }
 
-func (b Binary) String() string { return "[(" + b.L.String() + ") " + b.Op.String() + " (" + b.R.String() + ")]" }
+func (b Binary) String() string {
+	return "[(" + b.L.String() + ") " + b.Op.String() + " (" + b.R.String() + ")]"
+}
 
 func (u Unary) String() string {
 	if u.Op == Neg {

@@ -158,6 +158,53 @@ func groupCSR(g *Groups) (off []int32, rows []int32) {
 	return groupCSRPar(context.Background(), &Env{Workers: 1}, g)
 }
 
+// groupValues scatters the non-null values of every group contiguously:
+// vals of group g are out[off[g]:off[g+1]] (radix-partition style, so
+// later per-group work reads sequential memory).
+func groupValues(ctx context.Context, env *Env, g *Groups, vals []float64, valid []bool) (off []int32, out []float64) {
+	n := len(g.IDs)
+	w := env.Workers
+	if n < 1<<16 || g.N*w > 1<<22 {
+		w = 1
+	}
+	hist := make([][]int32, w)
+	bounds := func(i int) (int, int) { return i * n / w, (i + 1) * n / w }
+	_ = parallelTasks(ctx, w, w, func(_, i int) {
+		h := make([]int32, g.N)
+		lo, hi := bounds(i)
+		for r := lo; r < hi; r++ {
+			if valid == nil || valid[r] {
+				h[g.IDs[r]]++
+			}
+		}
+		hist[i] = h
+	})
+	off = make([]int32, g.N+1)
+	pos := int32(0)
+	for gi := 0; gi < g.N; gi++ {
+		off[gi] = pos
+		for i := 0; i < w; i++ {
+			c := hist[i][gi]
+			hist[i][gi] = pos
+			pos += c
+		}
+	}
+	off[g.N] = pos
+	out = make([]float64, pos)
+	_ = parallelTasks(ctx, w, w, func(_, i int) {
+		h := hist[i]
+		lo, hi := bounds(i)
+		for r := lo; r < hi; r++ {
+			if valid == nil || valid[r] {
+				id := g.IDs[r]
+				out[h[id]] = vals[r]
+				h[id]++
+			}
+		}
+	})
+	return off, out
+}
+
 // groupCSRPar is groupCSR with per-worker contiguous ranges when the
 // per-worker histograms fit in memory.
 func groupCSRPar(ctx context.Context, env *Env, g *Groups) (off []int32, rows []int32) {
@@ -495,20 +542,12 @@ func aggregate(ctx context.Context, env *Env, t *Table, g *Groups, a expr.Agg) (
 		if q < 0 || q > 1 {
 			return nil, fmt.Errorf("%w: quantile %g outside [0, 1]", expr.ErrInvalidArgument, q)
 		}
-		vals := x.floats()
-		off, rows := groupCSRPar(ctx, env, g)
+		off, gv := groupValues(ctx, env, g, x.floats(), x.valid)
 		out := make([]float64, g.N)
 		ok := make([]bool, g.N)
-		scratch := make([][]float64, env.Workers)
-		err := parallelTasks(ctx, env.Workers, (g.N+1023)/1024, func(w, task int) {
+		err := parallelTasks(ctx, env.Workers, (g.N+1023)/1024, func(_, task int) {
 			for gi := task * 1024; gi < min(g.N, (task+1)*1024); gi++ {
-				buf := scratch[w][:0]
-				for _, r := range rows[off[gi]:off[gi+1]] {
-					if x.valid == nil || x.valid[r] {
-						buf = append(buf, vals[r])
-					}
-				}
-				scratch[w] = buf
+				buf := gv[off[gi]:off[gi+1]]
 				if len(buf) > 0 {
 					out[gi] = quantileSelect(buf, q)
 					ok[gi] = true

@@ -3,6 +3,8 @@ package physical
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -196,9 +198,12 @@ func asInt64(a arrow.Array) []int64 {
 	out := make([]int64, a.Len())
 	switch a := a.(type) {
 	case *array.Int32:
-		for i, v := range a.Int32Values() {
-			out[i] = int64(v)
-		}
+		vals := a.Int32Values()
+		convertPar(len(vals), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				out[i] = int64(vals[i])
+			}
+		})
 	case *array.Int16:
 		for i, v := range a.Int16Values() {
 			out[i] = int64(v)
@@ -293,3 +298,22 @@ func validBools(a arrow.Array) []bool {
 }
 
 func nan() float64 { return math.NaN() }
+
+// convertPar runs fn over [0,n) in GOMAXPROCS contiguous parts when n is
+// large (a column conversion: no ctx, bounded time).
+func convertPar(n int, fn func(lo, hi int)) {
+	w := runtime.GOMAXPROCS(0)
+	if n < 1<<18 || w == 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for k := 0; k < w; k++ {
+		wg.Add(1)
+		go func(k int) {
+			defer wg.Done()
+			fn(k*n/w, (k+1)*n/w)
+		}(k)
+	}
+	wg.Wait()
+}

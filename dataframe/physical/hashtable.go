@@ -199,57 +199,66 @@ func denseEncodeLocal[K comparable](ctx context.Context, env *Env, n int, key fu
 }
 
 func denseEncodePartitioned[K comparable](ctx context.Context, env *Env, n int, key func(i int) K, hash func(K) uint64, codes []uint32) ([]uint32, int, []int32, error) {
-	var first []int32
-	const pbits = 8
-	const P = 1 << pbits
+	// Radix-partition rows by the top hash bits, copying keys and hashes
+	// next to each other so every partition's table is built from
+	// sequential memory and stays cache-sized.
+	pbits := 6
+	for pbits < 10 && n>>pbits > 8192 {
+		pbits++
+	}
+	P := 1 << pbits
+	shift := 64 - pbits
 	hs := make([]uint64, n)
 	nm := (n + MorselSize - 1) / MorselSize
-	hist := make([][P]int32, nm)
+	hist := make([]int32, nm*P)
 	if err := parallelFor(ctx, env.Workers, n, func(_, lo, hi int) {
-		h := &hist[lo/MorselSize]
+		h := hist[(lo/MorselSize)*P : (lo/MorselSize+1)*P]
 		for i := lo; i < hi; i++ {
 			x := hash(key(i))
 			hs[i] = x
-			h[x>>(64-pbits)]++
+			h[x>>shift]++
 		}
 	}); err != nil {
 		return nil, 0, nil, err
 	}
-	// offsets: partition-major, morsel-minor keeps rows ordered inside a partition.
-	var pstart [P + 1]int32
+	pstart := make([]int32, P+1)
 	pos := int32(0)
 	for p := 0; p < P; p++ {
 		pstart[p] = pos
 		for m := 0; m < nm; m++ {
-			c := hist[m][p]
-			hist[m][p] = pos
+			c := hist[m*P+p]
+			hist[m*P+p] = pos
 			pos += c
 		}
 	}
 	pstart[P] = pos
 	rows := make([]int32, n)
+	pk := make([]K, n)
+	ph := make([]uint64, n)
 	if err := parallelFor(ctx, env.Workers, n, func(_, lo, hi int) {
-		h := &hist[lo/MorselSize]
+		h := hist[(lo/MorselSize)*P : (lo/MorselSize+1)*P]
 		for i := lo; i < hi; i++ {
-			p := hs[i] >> (64 - pbits)
-			rows[h[p]] = int32(i)
-			h[p]++
+			x := hs[i]
+			p := x >> shift
+			j := h[p]
+			rows[j], pk[j], ph[j] = int32(i), key(i), x
+			h[p] = j + 1
 		}
 	}); err != nil {
 		return nil, 0, nil, err
 	}
+	hs = nil
 	local := make([]uint32, n) // aligned with rows
-	var pcount [P]int
+	pcount := make([]int, P)
 	pfirst := make([][]int32, P)
 	if err := parallelTasks(ctx, env.Workers, P, func(_, p int) {
 		lo, hi := pstart[p], pstart[p+1]
 		t := newTable[K](int(hi-lo) + 16)
 		var fr []int32
 		for j := lo; j < hi; j++ {
-			r := rows[j]
-			c, isNew := t.insert(key(int(r)), hs[r])
+			c, isNew := t.insert(pk[j], ph[j])
 			if isNew {
-				fr = append(fr, r)
+				fr = append(fr, rows[j])
 			}
 			local[j] = uint32(c)
 		}
@@ -258,16 +267,33 @@ func denseEncodePartitioned[K comparable](ctx context.Context, env *Env, n int, 
 	}); err != nil {
 		return nil, 0, nil, err
 	}
-	var base [P]uint32
+	var first []int32
+	base := make([]uint32, P)
 	total := 0
 	for p := 0; p < P; p++ {
 		base[p] = uint32(total)
 		total += pcount[p]
 		first = append(first, pfirst[p]...)
 	}
+	// Renumber groups in order of first appearance: deterministic output
+	// and sequential gathers of the key columns afterwards.
+	owner := make([]int32, n)
+	for c, r := range first {
+		owner[r] = int32(c) + 1
+	}
+	remap := make([]uint32, total)
+	k := 0
+	for r, o := range owner {
+		if o != 0 {
+			remap[o-1] = uint32(k)
+			first[k] = int32(r)
+			k++
+		}
+	}
+	owner = nil
 	if err := parallelTasks(ctx, env.Workers, P, func(_, p int) {
 		for j := pstart[p]; j < pstart[p+1]; j++ {
-			codes[rows[j]] = local[j] + base[p]
+			codes[rows[j]] = remap[local[j]+base[p]]
 		}
 	}); err != nil {
 		return nil, 0, nil, err

@@ -3,6 +3,7 @@ package physical
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -84,11 +85,30 @@ func joinCodes(ctx context.Context, env *Env, lk, rk []arrow.Array, nl, nr int) 
 // means no match (left/full joins), left index -1 likewise (full joins).
 // For semi/anti joins only li is filled.
 func joinIndices(ctx context.Context, env *Env, how plan.JoinType, lk, rk []arrow.Array, nl, nr int) (li, ri []int32, err error) {
-	codes, card, nullKey, err := joinCodes(ctx, env, lk, rk, nl, nr)
-	if err != nil {
-		return nil, nil, err
+	var lc, rc []uint64
+	var card uint64
+	var nullKey []bool
+	skip := uint64(math.MaxUint64)
+	if len(lk) == 1 {
+		var ok bool
+		if lc, rc, card, ok, err = joinCodesFast(ctx, env, lk[0], rk[0]); err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			// Rows without a partner or with a null key carry code card-1,
+			// which the build below never chains.
+			skip = card - 1
+		} else {
+			lc = nil
+		}
 	}
-	lc, rc := codes[:nl], codes[nl:]
+	if lc == nil {
+		codes, c, nk, err := joinCodes(ctx, env, lk, rk, nl, nr)
+		if err != nil {
+			return nil, nil, err
+		}
+		lc, rc, card, nullKey = codes[:nl], codes[nl:], c, nk
+	}
 	isNull := func(row int) bool { return nullKey != nil && nullKey[row] }
 	// Build: chains over right rows, in row order.
 	heads := make([]int32, card)
@@ -101,6 +121,9 @@ func joinIndices(ctx context.Context, env *Env, how plan.JoinType, lk, rk []arro
 			continue
 		}
 		c := rc[r]
+		if c == skip {
+			continue
+		}
 		next[r] = heads[c]
 		heads[c] = int32(r)
 	}
@@ -198,4 +221,96 @@ func joinIndices(ctx context.Context, env *Env, how plan.JoinType, lk, rk []arro
 		}
 	}
 	return li, ri, nil
+}
+
+// joinCodesFast encodes one key column pair without concatenating the
+// sides: integers by offset from the build side's minimum, strings by a
+// table of the (small) build side probed in parallel. The last code
+// (card-1) means "no partner / null" and is never used by build rows.
+// ok is false when neither fast path applies.
+func joinCodesFast(ctx context.Context, env *Env, l, r arrow.Array) (lc, rc []uint64, card uint64, ok bool, err error) {
+	nl, nr := l.Len(), r.Len()
+	lt, rt := l.DataType(), r.DataType()
+	switch {
+	case kindOf(lt) == kInt && kindOf(rt) == kInt && expr.IsInteger(lt) == expr.IsInteger(rt):
+		rv := asInt64(r)
+		lo, hi := minMaxInt(ctx, env, r, rv, r.NullN() > 0)
+		if lo > hi {
+			lo, hi = 0, 0
+		}
+		span := uint64(hi - lo)
+		if hi-lo < 0 || span >= uint64(max(4*nr, 1<<20)) {
+			return nil, nil, 0, false, nil
+		}
+		card = span + 2
+		none := card - 1
+		rc = make([]uint64, nr)
+		for i, v := range rv {
+			if r.IsNull(i) {
+				rc[i] = none
+			} else {
+				rc[i] = uint64(v - lo)
+			}
+		}
+		lv := asInt64(l)
+		lnull := l.NullN() > 0
+		lc = make([]uint64, nl)
+		err = parallelFor(ctx, env.Workers, nl, func(_, a, b int) {
+			for i := a; i < b; i++ {
+				v := lv[i]
+				if (lnull && l.IsNull(i)) || v < lo || v > hi {
+					lc[i] = none
+				} else {
+					lc[i] = uint64(v - lo)
+				}
+			}
+		})
+		return lc, rc, card, true, err
+	case kindOf(lt) == kStr && kindOf(rt) == kStr && nr <= 1<<20:
+		rs, err := newStrs(r)
+		if err != nil {
+			return nil, nil, 0, false, err
+		}
+		ls, err := newStrs(l)
+		if err != nil {
+			return nil, nil, 0, false, err
+		}
+		t := newStrTable(nr)
+		rk := rs.keyFunc()
+		rc = make([]uint64, nr)
+		nullIdx := make([]int, 0)
+		for i := 0; i < nr; i++ {
+			if r.IsNull(i) {
+				nullIdx = append(nullIdx, i)
+				continue
+			}
+			k := rk(i)
+			c, _ := t.insert(k, hashString(k))
+			rc[i] = uint64(c)
+		}
+		card = uint64(t.len()) + 1
+		none := card - 1
+		for _, i := range nullIdx {
+			rc[i] = none
+		}
+		lk := ls.keyFunc()
+		lnull := l.NullN() > 0
+		lc = make([]uint64, nl)
+		err = parallelFor(ctx, env.Workers, nl, func(_, a, b int) {
+			for i := a; i < b; i++ {
+				if lnull && l.IsNull(i) {
+					lc[i] = none
+					continue
+				}
+				k := lk(i)
+				if c := t.find(k, hashString(k)); c >= 0 {
+					lc[i] = uint64(c)
+				} else {
+					lc[i] = none
+				}
+			}
+		})
+		return lc, rc, card, true, err
+	}
+	return nil, nil, 0, false, nil
 }

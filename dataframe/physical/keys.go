@@ -32,13 +32,7 @@ func encodeColumn(ctx context.Context, env *Env, a arrow.Array) (keyCodes, error
 		return keyCodes{codes: codes, card: 1}, nil
 	case kInt:
 		vals := asInt64(a)
-		lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
-		for i, v := range vals {
-			if hasNull && a.IsNull(i) {
-				continue
-			}
-			lo, hi = min(lo, v), max(hi, v)
-		}
+		lo, hi := minMaxInt(ctx, env, a, vals, hasNull)
 		if lo > hi { // all null
 			return keyCodes{codes: codes, card: 1}, nil
 		}
@@ -254,4 +248,34 @@ func groupKeys(ctx context.Context, env *Env, cols []arrow.Array, n int) (*Group
 		return nil, err
 	}
 	return &Groups{IDs: ids, N: ng, First: first}, nil
+}
+
+// minMaxInt returns the range of the non-null values (lo > hi when none).
+func minMaxInt(ctx context.Context, env *Env, a arrow.Array, vals []int64, hasNull bool) (int64, int64) {
+	type mm struct{ lo, hi int64 }
+	parts := make([]mm, env.Workers)
+	for i := range parts {
+		parts[i] = mm{math.MaxInt64, math.MinInt64}
+	}
+	_ = parallelFor(ctx, env.Workers, len(vals), func(w, l, h int) {
+		lo, hi := parts[w].lo, parts[w].hi
+		for i := l; i < h; i++ {
+			if hasNull && a.IsNull(i) {
+				continue
+			}
+			v := vals[i]
+			if v < lo {
+				lo = v
+			}
+			if v > hi {
+				hi = v
+			}
+		}
+		parts[w] = mm{lo, hi}
+	})
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, p := range parts {
+		lo, hi = min(lo, p.lo), max(hi, p.hi)
+	}
+	return lo, hi
 }

@@ -148,3 +148,22 @@ func BenchmarkGroupKeysString(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+func TestShortKeys(t *testing.T) {
+	vals := []string{"", "a", "ab", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmno", "abcdefghijklmnop", "b", "abcdefgh", "", "a"}
+	bld := array.NewStringBuilder(memory.DefaultAllocator)
+	bld.AppendValues(vals, nil)
+	a := bld.NewArray().(*array.String)
+	s, _ := newStrs(a)
+	f := shortKeyFunc(s, a.Len())
+	if f == nil {
+		t.Fatal("nil shortKeyFunc")
+	}
+	for i := range vals {
+		for j := range vals {
+			if (f(i) == f(j)) != (vals[i] == vals[j]) {
+				t.Errorf("%q vs %q: key equality wrong", vals[i], vals[j])
+			}
+		}
+	}
+}

@@ -29,8 +29,23 @@ func shortKeyFunc(s *strs, n int) func(i int) shortKey {
 			return nil
 		}
 	}
+	limit := int32(len(data)) - 16
 	return func(i int) shortKey {
 		lo, hi := offs[i], offs[i+1]
+		if lo <= limit {
+			// Two unaligned loads from the buffer, masked to the length.
+			p := unsafe.Pointer(&data[lo])
+			a, b := *(*uint64)(p), *(*uint64)(unsafe.Add(p, 8))
+			l := uint(hi - lo)
+			switch {
+			case l < 8:
+				a &= 1<<(8*l) - 1
+				b = 0
+			case l < 16:
+				b &= 1<<(8*(l-8)) - 1
+			}
+			return shortKey{a: a, b: b, n: uint64(l)}
+		}
 		var buf [16]byte
 		copy(buf[:], data[lo:hi])
 		return shortKey{

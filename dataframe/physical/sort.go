@@ -15,10 +15,10 @@ import (
 
 // sortKey is one key column turned into order-preserving uint64 codes.
 type sortKey struct {
-	codes []uint64
-	bits  int    // significant bits (64 when unbounded)
-	null  []bool // nil: no nulls
-	desc  bool
+	codes     []uint64
+	bits      int    // significant bits (64 when unbounded)
+	null      []bool // nil: no nulls
+	desc      bool
 	nullsLast bool
 }
 

@@ -31,8 +31,8 @@ def test_soak_10000_executes_memory_flat(kernel):
     run_cell(kc, "n := 0")
     samples = []
     for i in range(10000):
-        msg_id = kc.execute("n++", silent=False)
-        reply = kc.get_shell_msg(timeout=30)
+        # As a notebook client does: read the reply and the iopub messages up to idle.
+        reply, _ = run_cell(kc, "n++")
         assert reply["content"]["status"] == "ok", reply["content"]
         if i % 1000 == 999:
             samples.append(tree_rss_kib(pid))

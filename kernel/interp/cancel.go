@@ -32,6 +32,7 @@ func (s *Session) executeWithContext(ctx context.Context, in *yaegi.Interpreter,
 		err error
 	}
 	ch := make(chan result, 1)
+	defer dropRoots(in)
 	go func() {
 		v, err := in.Execute(prog)
 		ch <- result{v, err}

@@ -25,6 +25,14 @@ import (
 // run); a cell that does not type-check is simply rewritten less.
 type checker struct {
 	im *symImporter
+	// cache holds the parsed session file while the model is unchanged.
+	cache struct {
+		text  string
+		file  *ast.File
+		lines []int
+		size  int
+	}
+	sigs map[string]string // declaration key -> declaration without function body
 
 	mu       sync.Mutex
 	decls    map[string]string // session declaration key -> source
@@ -33,8 +41,30 @@ type checker struct {
 }
 
 func newChecker(pkgPaths map[string]string, syms []map[string]map[string]reflect.Value) *checker {
-	return &checker{im: newSymImporter(syms), decls: map[string]string{}, varTypes: map[string]string{}}
+	return &checker{im: newSymImporter(syms), decls: map[string]string{}, varTypes: map[string]string{}, sigs: map[string]string{}}
 }
+
+// sessionBase is the token.Pos base of the session file in the checker's
+// FileSet: above any position of the interpreter's FileSet.
+const sessionBase = 1 << 40
+
+// checkerStubs declare, for the type checker, the session helpers that
+// call compiled kernel code.
+const checkerStubs = `
+func __golabGoPanic(v any) {}
+
+func __golabClear(x any) {}
+
+func __golabIValue(err error) any { return nil }
+
+func __golabUnwrap(e error) []error { return nil }
+
+func __golabSortInts(x []int) {}
+
+func __golabSortFloat64s(x []float64) {}
+
+func __golabSortStrings(x []string) {}
+`
 
 // debugCheck prints type-checker diagnostics to stderr (GOLAB_INTERP_DEBUG=1).
 var debugCheck = os.Getenv("GOLAB_INTERP_DEBUG") != ""
@@ -92,30 +122,56 @@ func (c *checker) checkCell(imported map[string]string, want map[string]importSp
 	for n, sp := range want {
 		names[n] = sp.path
 	}
-	for n, p := range names {
-		fmt.Fprintf(&ctxSrc, "\t%s %q\n", n, p)
-		ci.paths[p] = n
+	for _, n := range sortedKeys(names) {
+		fmt.Fprintf(&ctxSrc, "\t%s %q\n", n, names[n])
+		ci.paths[names[n]] = n
 	}
 	ctxSrc.WriteString(")\n\nvar ctx __golabcontext.Context\n")
 	ctxSrc.WriteString(preludeDecls)
-	ctxSrc.WriteString("\nfunc __golabGoPanic(v any) {}\n\nfunc __golabClear(x any) {}\n\nfunc __golabIValue(err error) any { return nil }\n\nfunc __golabUnwrap(e error) []error { return nil }\n\nfunc __golabSortInts(x []int) {}\n\nfunc __golabSortFloat64s(x []float64) {}\n\nfunc __golabSortStrings(x []string) {}\n")
+	ctxSrc.WriteString(checkerStubs)
 	for _, k := range c.order {
 		if redecl[k] {
 			continue
 		}
-		ctxSrc.WriteString(c.decls[k])
+		if sig, ok := c.sigs[k]; ok {
+			ctxSrc.WriteString(sig)
+		} else {
+			ctxSrc.WriteString(c.decls[k])
+		}
 		ctxSrc.WriteString("\n")
 	}
-	for n, t := range c.varTypes {
+	for _, n := range sortedKeys(c.varTypes) {
 		if redecl[n] {
 			continue
 		}
-		fmt.Fprintf(&ctxSrc, "var %s %s\n", n, t)
+		fmt.Fprintf(&ctxSrc, "var %s %s\n", n, c.varTypes[n])
 	}
-	ctxFile, err := parser.ParseFile(fset, "session.go", ctxSrc.String(), parser.SkipObjectResolution)
-	if err != nil && ctxFile == nil {
-		return ci
+	// The session file is parsed once per change of the session model,
+	// at a fixed high base, so its text never accumulates in the
+	// interpreter's FileSet and its positions never overlap a cell's.
+	text := ctxSrc.String()
+	if text != c.cache.text {
+		pfset := token.NewFileSet()
+		pfset.AddFile("pad", 1, sessionBase-2)
+		f, err := parser.ParseFile(pfset, "session.go", text, parser.SkipObjectResolution)
+		if err != nil && f == nil {
+			return ci
+		}
+		tf := pfset.File(f.Pos())
+		c.cache.text, c.cache.file, c.cache.lines, c.cache.size = text, f, tf.Lines(), tf.Size()
 	}
+	ctxFile := c.cache.file
+	cfset := token.NewFileSet()
+	for _, f := range cellFiles(fset, decls, body) {
+		// go/types looks files up by position: mirror the cell's files.
+		cf := cfset.AddFile(f.Name(), f.Base(), f.Size())
+		cf.SetLines(f.Lines())
+	}
+	if cfset.Base() > sessionBase {
+		return ci // a session beyond 2^40 bytes of cells; no types
+	}
+	sf := cfset.AddFile("session.go", sessionBase, c.cache.size)
+	sf.SetLines(c.cache.lines)
 	// Imports are file-scoped: the cell file gets the session's imports too.
 	imp := &ast.GenDecl{Tok: token.IMPORT, Lparen: 1}
 	for n, p := range names {
@@ -135,15 +191,15 @@ func (c *checker) checkCell(imported map[string]string, want map[string]importSp
 			fmt.Fprintln(os.Stderr, "check:", err)
 		}
 		te, ok := err.(types.Error)
-		if !ok || ci.firstErr != nil || te.Soft || te.Fset.Position(te.Pos).Filename != srcName {
+		if !ok || ci.firstErr != nil || te.Soft || fset.Position(te.Pos).Filename != srcName {
 			return
 		}
 		if strings.Contains(te.Msg, "declared and not used") || strings.Contains(te.Msg, "imported and not used") {
 			return
 		}
-		ci.firstErr = scanner.ErrorList{{Pos: te.Fset.Position(te.Pos), Msg: te.Msg}}
+		ci.firstErr = scanner.ErrorList{{Pos: fset.Position(te.Pos), Msg: te.Msg}}
 	}}
-	ci.pkg, _ = conf.Check("main", fset, []*ast.File{ctxFile, cellFile}, ci.info)
+	ci.pkg, _ = conf.Check("main", cfset, []*ast.File{ctxFile, cellFile}, ci.info)
 
 	if !record {
 		return ci
@@ -154,11 +210,25 @@ func (c *checker) checkCell(imported map[string]string, want map[string]importSp
 		if printer.Fprint(&buf, token.NewFileSet(), stripPos(d)) != nil {
 			continue
 		}
+		sig := ""
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+			cp := *fd
+			cp.Body = nil
+			var sb bytes.Buffer
+			if printer.Fprint(&sb, token.NewFileSet(), &cp) == nil {
+				sig = sb.String()
+			}
+		}
 		for _, k := range declKeys(d) {
 			if _, ok := c.decls[k]; !ok {
 				c.order = append(c.order, k)
 			}
 			c.decls[k] = buf.String()
+			if sig != "" {
+				c.sigs[k] = sig
+			} else {
+				delete(c.sigs, k)
+			}
 			delete(c.varTypes, k)
 		}
 	}
@@ -179,6 +249,38 @@ func (c *checker) checkCell(imported map[string]string, want map[string]importSp
 		}
 	}
 	return ci
+}
+
+// cellFiles returns the files of fset holding the cell's nodes, in base
+// order.
+func cellFiles(fset *token.FileSet, decls []ast.Decl, body *ast.BlockStmt) []*token.File {
+	var out []*token.File
+	add := func(p token.Pos) {
+		if !p.IsValid() {
+			return
+		}
+		f := fset.File(p)
+		if f == nil {
+			return
+		}
+		for _, g := range out {
+			if g == f {
+				return
+			}
+		}
+		out = append(out, f)
+	}
+	for _, d := range decls {
+		add(d.Pos())
+	}
+	if body != nil {
+		add(body.Pos())
+		for _, st := range body.List {
+			add(st.Pos())
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Base() < out[j].Base() })
+	return out
 }
 
 // varType returns the recorded type of a session variable, or "".

@@ -28,8 +28,11 @@
 //     (none for a call without results or for fmt.Print, Printf, Println).
 //
 // Re-running a cell works: := and var of an existing name redeclare it (with
-// a new type if need be) and a func or method declared again replaces the
-// old one. Every cell sees ctx, a context.Context equal to Eval's ctx.
+// a new type if need be) and a func, method or type declared again replaces
+// the old one for later cells (a type with a new definition gets a fresh
+// internal name; values made earlier keep their old type). Every cell sees
+// ctx, a context.Context equal to Eval's ctx. os.Exit in a cell ends the
+// cell (a *PanicError holding an [ExitError]), not the kernel.
 //
 // # Rewrites
 //
@@ -42,11 +45,13 @@
 //   - Go 1.22 per-iteration loop variables, when a closure, go/defer or &
 //     can observe them;
 //   - the min, max and clear builtins;
-//   - calls of generic functions get explicit type arguments; functions of
-//     the generic standard packages slices, maps, cmp and iter, which yaegi
-//     lacks, are implemented in interpreted Go (prelude/) and each instance
-//     a cell uses is generated as an ordinary function (mono.go), because
-//     yaegi's generics are unreliable;
+//   - generic functions are monomorphized: each instance a cell calls
+//     (slices.Sort[[]int, int], the session's Map[int, string]) is generated
+//     as an ordinary function (mono.go) and compiled through the same
+//     rewrites, because yaegi's generics are unreliable; the generic
+//     standard packages slices, maps, cmp and iter, which yaegi lacks, are
+//     implemented in interpreted Go (prelude/); slices.Sort of []int,
+//     []float64 and []string calls compiled code;
 //   - method expressions such as (*T).Add; errors.As into session error
 //     types; session values with Error or String methods passed to compiled
 //     functions such as fmt.Println and fmt.Errorf("%w");
@@ -82,9 +87,12 @@
 //
 // # Concurrency and ownership
 //
-// All methods are safe for concurrent use; Eval, Reset and Vars serialize
-// on the session. A Session owns two output goroutines; [Session.Close]
-// stops them. Goroutines started by interpreted code belong to that code.
+// All methods are safe for concurrent use. Eval, Reset, Vars, Complete and
+// Inspect serialize on the session (a completion waits for a running cell;
+// Jupyter serializes shell requests anyway); IsComplete does not. A Session
+// owns two output goroutines; [Session.Close] stops them. Goroutines started
+// by interpreted code belong to that code; interrupting a cell stops them
+// too (they share the interpreter's run id).
 //
 // # Invariants
 //
@@ -98,11 +106,15 @@
 // # Known gaps
 //
 // yaegi represents session-declared types as unnamed reflect types, so %T
-// prints their structure, fmt ignores String methods of elements of slices
-// and maps, reflect shows unexported fields with an X prefix, a nil pointer
-// stored in an interface compares equal to nil, and type switches on error
-// miss compiled errors. Runtime-error messages from slice indexing lack the
-// index and length. A type declared again with a different definition keeps
-// its first definition for values already created. The differential corpus
-// (testdata/corpus, see corpus_test.go) lists each gap as a known-gap case.
+// prints their structure, fmt ignores String and Error methods of elements
+// of slices and maps (and %d of a named integer with a String method prints
+// a wrapper), reflect shows unexported fields with an X prefix, a nil
+// pointer stored in an interface compares equal to nil, and type switches
+// and assertions to error or runtime.Error miss compiled values.
+// Runtime-error messages of slice indexing lack the index and length. Deep
+// recursion overflows the Go stack, which is fatal to the process (the
+// evaluator process must be restarted). Under the race detector, yaegi's
+// closure frames report races for goroutines started from function literals
+// in loops (see race_on_test.go). The differential corpus (testdata/corpus,
+// see corpus_test.go) records each gap as a known-gap case.
 package interp

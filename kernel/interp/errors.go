@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 )
 
@@ -59,6 +60,15 @@ func (e *CellError) Error() string {
 
 // Unwrap returns the underlying cause, such as [ErrUnsupported].
 func (e *CellError) Unwrap() error { return e.err }
+
+// ExitError is the panic value of os.Exit called by interpreted code; the
+// cell ends with a *PanicError holding it and the session survives.
+type ExitError struct{ Code int }
+
+// Error reports the exit code.
+func (e ExitError) Error() string {
+	return fmt.Sprintf("os.Exit(%d) called; the cell stopped and the session kept its state", e.Code)
+}
 
 // PanicError is a run-time panic raised by a cell (or by a goroutine the cell
 // started) and recovered by the session. The session stays usable.
@@ -120,9 +130,13 @@ func panicMessage(v any) string {
 	return msg
 }
 
+// yaegiPos is the position prefix yaegi puts on some panic messages.
+var yaegiPos = regexp.MustCompile(`^(?:\S+:)?\d+:\d+: `)
+
 // translateReflectPanic maps messages of panics raised inside reflect while
 // interpreting ordinary Go operations to the runtime error Go would raise.
 func translateReflectPanic(msg string) string {
+	msg = yaegiPos.ReplaceAllString(msg, "")
 	switch {
 	case strings.HasPrefix(msg, "reflect: slice index out of range"),
 		strings.HasPrefix(msg, "reflect: array index out of range"),

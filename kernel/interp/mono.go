@@ -43,33 +43,65 @@ func (s *Session) monoName(ci *cellInfo, pkg, fn string, targs []types.Type) (st
 		args = append(args, ts)
 	}
 	key := pkg + "." + fn + "[" + strings.Join(args, ",") + "]"
+	if pkg == "main" {
+		s.checker.mu.Lock()
+		key += "\x00" + s.checker.decls[fn] // a redefinition is a new function
+		s.checker.mu.Unlock()
+	}
 	if name, ok := st.names[key]; ok {
 		return name, nil
 	}
 	st.n++
 	name := fmt.Sprintf("%sM%d", hiddenPrefix, st.n)
 	st.names[key] = name // before recursing, for recursive functions
-
-	var src string
-	for _, p := range preludeSources() {
-		if p.path == pkg {
-			src = p.text
+	ok := false
+	defer func() {
+		if !ok {
+			delete(st.names, key)
 		}
-	}
+	}()
+
 	fset := token.NewFileSet()
-	file, err := parser.ParseFile(fset, pkg+".go", src, 0)
-	if err != nil {
-		return "", err
-	}
-	info := &types.Info{
-		Uses:      map[*ast.Ident]types.Object{},
-		Defs:      map[*ast.Ident]types.Object{},
-		Instances: map[*ast.Ident]types.Instance{},
-		Types:     map[ast.Expr]types.TypeAndValue{},
-	}
-	conf := types.Config{Importer: s.checker.im, Error: func(error) {}}
-	if _, err := conf.Check(pkg, fset, []*ast.File{file}, info); err != nil {
-		return "", err
+	var file *ast.File
+	var info *types.Info
+	if pkg == "main" {
+		// A generic function of the session: check its declaration in
+		// the session model.
+		s.checker.mu.Lock()
+		src, ok := s.checker.decls[fn]
+		s.checker.mu.Unlock()
+		if !ok {
+			return "", fmt.Errorf("no declaration of %s", fn)
+		}
+		f, err := parser.ParseFile(fset, srcName, "package main\n"+src, 0)
+		if err != nil {
+			return "", err
+		}
+		file = f
+		ci2 := s.checker.checkCell(s.mu.imported, nil, f.Decls, nil, fset, false)
+		info = ci2.info
+	} else {
+		var src string
+		for _, p := range preludeSources() {
+			if p.path == pkg {
+				src = p.text
+			}
+		}
+		f, err := parser.ParseFile(fset, pkg+".go", src, 0)
+		if err != nil {
+			return "", err
+		}
+		file = f
+		info = &types.Info{
+			Uses:      map[*ast.Ident]types.Object{},
+			Defs:      map[*ast.Ident]types.Object{},
+			Instances: map[*ast.Ident]types.Instance{},
+			Types:     map[ast.Expr]types.TypeAndValue{},
+		}
+		conf := types.Config{Importer: s.checker.im, Error: func(error) {}}
+		if _, err := conf.Check(pkg, fset, []*ast.File{file}, info); err != nil {
+			return "", err
+		}
 	}
 	var decl *ast.FuncDecl
 	for _, d := range file.Decls {
@@ -124,7 +156,10 @@ func (s *Session) monoName(ci *cellInfo, pkg, fn string, targs []types.Type) (st
 		}
 		if inst, ok := info.Instances[id]; ok {
 			obj, _ := info.Uses[id].(*types.Func)
-			if obj == nil || obj.Pkg() == nil {
+			if obj == nil || obj.Pkg() == nil || obj.Type().(*types.Signature).Recv() != nil {
+				return nil
+			}
+			if p := obj.Pkg().Path(); p != "main" && !genericPkgs[p] {
 				return nil
 			}
 			var conc []types.Type
@@ -164,6 +199,7 @@ func (s *Session) monoName(ci *cellInfo, pkg, fn string, targs []types.Type) (st
 		return "", err
 	}
 	st.pending = append(st.pending, b.String())
+	ok = true
 	return name, nil
 }
 

@@ -61,32 +61,6 @@ func __golabAsStringer(s __golabfmt.Stringer) __golabfmt.Stringer {
 	return v
 }
 
-func __golabIValue(err error) any { return __golabrt.IValue(err) }
-
-func __golabSortInts(x []int) { __golabrt.SortInts(x) }
-
-func __golabSortFloat64s(x []float64) { __golabrt.SortFloat64s(x) }
-
-func __golabSortStrings(x []string) { __golabrt.SortStrings(x) }
-
-func __golabUnwrap(e error) []error {
-	if u, ok := __golabIValue(e).(interface{ Unwrap() error }); ok {
-		return []error{u.Unwrap()}
-	}
-	if u, ok := __golabIValue(e).(interface{ Unwrap() []error }); ok {
-		return u.Unwrap()
-	}
-	return __golabrt.Unwrap(e)
-}
-
-func __golabCapture(v ...any) []any { return v }
-
-func __golabGoRecover() {
-	if r := recover(); r != nil {
-		__golabGoPanic(r)
-	}
-}
-
 func __golabMin[T __golabOrdered](x T, ys ...T) T {
 	for _, y := range ys {
 		if x != x {
@@ -220,6 +194,32 @@ func __golabGoPanic(v any) { __golabrt.GoPanic(v) }
 
 
 func __golabClear(x any) { __golabrt.Clear(x) }
+
+func __golabIValue(err error) any { return __golabrt.IValue(err) }
+
+func __golabSortInts(x []int) { __golabrt.SortInts(x) }
+
+func __golabSortFloat64s(x []float64) { __golabrt.SortFloat64s(x) }
+
+func __golabSortStrings(x []string) { __golabrt.SortStrings(x) }
+
+func __golabUnwrap(e error) []error {
+	if u, ok := __golabIValue(e).(interface{ Unwrap() error }); ok {
+		return []error{u.Unwrap()}
+	}
+	if u, ok := __golabIValue(e).(interface{ Unwrap() []error }); ok {
+		return u.Unwrap()
+	}
+	return __golabrt.Unwrap(e)
+}
+
+func __golabCapture(v ...any) []any { return v }
+
+func __golabGoRecover() {
+	if r := recover(); r != nil {
+		__golabGoPanic(r)
+	}
+}
 ` + preludeDecls
 
 // isPreludeName reports kernel-internal identifiers.

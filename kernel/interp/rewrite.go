@@ -366,6 +366,27 @@ func (rw *rewriter) instantiate(c *ast.CallExpr) {
 	if !ok || inst.TypeArgs.Len() == 0 {
 		return
 	}
+	for i := 0; i < inst.TypeArgs.Len(); i++ {
+		if hasTypeParam(inst.TypeArgs.At(i)) {
+			// Inside a generic body: leave the call to yaegi; call sites
+			// use generated instances of the whole function instead.
+			return
+		}
+	}
+	if fn, ok := rw.info.info.Uses[id].(*types.Func); ok && fn.Pkg() != nil && fn.Pkg().Path() == "main" && fn.Type().(*types.Signature).Recv() == nil && fn.Parent() == fn.Pkg().Scope() {
+		// A generic function of the session: an ordinary instance avoids
+		// yaegi's generics; fall back to explicit type arguments.
+		var targs []types.Type
+		for i := 0; i < inst.TypeArgs.Len(); i++ {
+			targs = append(targs, inst.TypeArgs.At(i))
+		}
+		if name, err := rw.s.monoName(rw.info, "main", fn.Name(), targs); err == nil {
+			c.Fun = &ast.Ident{NamePos: c.Fun.Pos(), Name: name}
+			return
+		} else if debugCheck {
+			fmt.Fprintln(os.Stderr, "mono:", fn.Name(), err)
+		}
+	}
 	if fn, ok := rw.info.info.Uses[id].(*types.Func); ok && fn.Pkg() != nil && genericPkgs[fn.Pkg().Path()] {
 		// Sorting plain slices of basic types calls compiled code.
 		if fn.Pkg().Path() == "slices" && fn.Name() == "Sort" && inst.TypeArgs.Len() == 2 {
@@ -842,6 +863,45 @@ func (rw *rewriter) collectLoopVars(root ast.Node) {
 		}
 		return true
 	})
+}
+
+// hasTypeParam reports whether t mentions a type parameter.
+func hasTypeParam(t types.Type) bool {
+	switch x := t.(type) {
+	case *types.TypeParam:
+		return true
+	case *types.Slice:
+		return hasTypeParam(x.Elem())
+	case *types.Array:
+		return hasTypeParam(x.Elem())
+	case *types.Pointer:
+		return hasTypeParam(x.Elem())
+	case *types.Chan:
+		return hasTypeParam(x.Elem())
+	case *types.Map:
+		return hasTypeParam(x.Key()) || hasTypeParam(x.Elem())
+	case *types.Signature:
+		for _, tu := range []*types.Tuple{x.Params(), x.Results()} {
+			for i := 0; i < tu.Len(); i++ {
+				if hasTypeParam(tu.At(i).Type()) {
+					return true
+				}
+			}
+		}
+	case *types.Named:
+		for i := 0; i < x.TypeArgs().Len(); i++ {
+			if hasTypeParam(x.TypeArgs().At(i)) {
+				return true
+			}
+		}
+	case *types.Struct:
+		for i := 0; i < x.NumFields(); i++ {
+			if hasTypeParam(x.Field(i).Type()) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func isUntypedNil(t types.Type) bool {

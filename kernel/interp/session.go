@@ -234,6 +234,8 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 		"os/os": {
 			"Stdout": reflect.ValueOf(&s.outPipe.w).Elem(),
 			"Stderr": reflect.ValueOf(&s.errPipe.w).Elem(),
+			// os.Exit must not end the kernel: it ends the cell.
+			"Exit": reflect.ValueOf(func(code int) { panic(ExitError{Code: code}) }),
 		},
 	}
 }
@@ -400,19 +402,13 @@ func (s *Session) Eval(ctx context.Context, cell string) (res Result, err error)
 			return Result{}, cellErrorAt(cell, imp.line, 1, err.Error(), err)
 		}
 	}
-	for len(s.mu.mono.pending) > 0 {
-		src := s.mu.mono.pending[0]
-		s.mu.mono.pending = s.mu.mono.pending[1:]
-		if debugCheck {
-			fmt.Fprintf(os.Stderr, "mono source:\n%s\n", src)
-		}
-		if _, err := s.mu.in.Eval(src); err != nil {
-			s.repairLocked()
-			return Result{}, &CellError{Msg: fmt.Sprintf("internal: compiling a standard-library instance failed: %v", err), err: ErrUnsupported}
-		}
-	}
 	s.setCtxLocked(ctx)
 	for _, c := range p.chunks {
+		// Generic instances the cell uses; those needing this cell's
+		// declarations compile after them.
+		if err := s.flushMonoLocked(false); err != nil {
+			return Result{}, err
+		}
 		v, err := s.runLocked(ctx, c, cell)
 		if err != nil {
 			return Result{}, err
@@ -423,6 +419,9 @@ func (s *Session) Eval(ctx context.Context, cell string) (res Result, err error)
 		if c.decl {
 			s.recordDeclsLocked(c, cell)
 		}
+	}
+	if err := s.flushMonoLocked(true); err != nil {
+		return res, err
 	}
 	s.trace.Lock()
 	gp := s.trace.goPanic
@@ -468,6 +467,67 @@ func (s *Session) runLocked(ctx context.Context, c *chunk, cell string) (reflect
 		return reflect.Value{}, s.compileError(cell, err)
 	}
 	return v, nil
+}
+
+// flushMonoLocked compiles pending generic instances (see mono.go), each
+// as a hidden cell so the usual rewrites (min, max, range over int and
+// functions, nested instances) apply to its body. An instance that does not
+// compile yet (it may need declarations of the running cell) stays pending,
+// unless final.
+func (s *Session) flushMonoLocked(final bool) error {
+	var lastErr error
+	for progress := true; progress && len(s.mu.mono.pending) > 0; {
+		progress = false
+		pending := s.mu.mono.pending
+		s.mu.mono.pending = nil
+		var keep []string
+		for _, src := range pending {
+			if debugCheck {
+				fmt.Fprintf(os.Stderr, "mono source:\n%s\n", src)
+			}
+			if err := s.evalHiddenLocked(src); err != nil {
+				keep = append(keep, src)
+				lastErr = err
+				continue
+			}
+			progress = true
+		}
+		s.mu.mono.pending = append(s.mu.mono.pending, keep...)
+	}
+	if final && len(s.mu.mono.pending) > 0 {
+		s.mu.mono.pending = nil
+		return &CellError{Msg: fmt.Sprintf("compiling an instance of a generic function failed: %v", lastErr), err: ErrUnsupported}
+	}
+	return nil
+}
+
+// evalHiddenLocked compiles kernel-generated declarations through the same
+// pipeline as a cell.
+func (s *Session) evalHiddenLocked(src string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.repairLocked()
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	p, err := s.prepareLocked(src, s.mu.cell)
+	if err != nil {
+		return err
+	}
+	for _, imp := range p.imports {
+		if err := s.importLocked(imp); err != nil {
+			return err
+		}
+	}
+	for _, c := range p.chunks {
+		if _, err := s.runLocked(context.Background(), c, src); err != nil {
+			return err
+		}
+		if c.decl {
+			s.recordDeclsLocked(c, src)
+		}
+	}
+	return nil
 }
 
 // repairLocked brings the interpreter back to a consistent state after a

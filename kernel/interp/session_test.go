@@ -167,6 +167,8 @@ func TestPanics(t *testing.T) {
 		{"nil map write", "var m map[string]int\nm[\"a\"] = 1", "assignment to entry in nil map"},
 		{"divide by zero", "z := 0\n_ = 1 / z", "runtime error: integer divide by zero"},
 		{"nil pointer", "type T struct{ X int }\nvar p *T\n_ = p.X", "runtime error: invalid memory address or nil pointer dereference"},
+		{"os.Exit", "os.Exit(3)", "os.Exit(3) called"},
+		{"type assertion", "var i any = \"s\"\n_ = i.(int)", "interface conversion: interface {} is string, not int"},
 		{"error value", `panic(fmt.Errorf("wrapped: %w", errors.New("inner")))`, "wrapped: inner"},
 		{"goroutine", "done := make(chan bool)\ngo func() { defer close(done); panic(\"in goroutine\") }()\n<-done\ntime.Sleep(20 * time.Millisecond)", "in goroutine"},
 	}
@@ -307,7 +309,7 @@ func FuzzIsComplete(f *testing.F) {
 
 func TestComplete(t *testing.T) {
 	s, _ := newSession(t)
-	eval(t, s, "type Point struct{ X, Y int }\nfunc (p Point) Norm() int { return p.X*p.X + p.Y*p.Y }\npt := Point{1, 2}\nvalue := 3")
+	eval(t, s, "type Point struct{ X, Y int }\nfunc (p Point) Norm() int { return p.X*p.X + p.Y*p.Y }\npt := Point{1, 2}\nvalue := 3\nsb := &strings.Builder{}")
 	cases := []struct {
 		code   string
 		want   string
@@ -316,6 +318,7 @@ func TestComplete(t *testing.T) {
 	}{
 		{"strings.ToU", "ToUpper", 8, ""},
 		{"pt.", "Norm", 3, ""},
+		{"sb.Wri", "WriteString", 3, ""},
 		{"pt.X", "X", 3, ""},
 		{"val", "value", 0, ""},
 		{"fo", "for", 0, ""},

@@ -57,6 +57,12 @@ func splitCell(src string) []item {
 		}
 		first := toks[startTok]
 		end := toks[endTok-1].pos + len(tokenText(toks[endTok-1].tok, toks[endTok-1].lit))
+		if end > len(src) {
+			end = len(src) // illegal tokens report a longer text than they span
+		}
+		if end < first.pos {
+			end = first.pos
+		}
 		it := item{kind: itemStmt, start: first.pos, end: end}
 		switch first.tok {
 		case token.PACKAGE:

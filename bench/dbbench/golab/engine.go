@@ -1,262 +1,201 @@
 // Package golab runs the db-benchmark questions on GoLab's dataframe
-// engine: it implements dbbench.Engine.
+// engine through its public API (ReadParquet/ReadCSV, LazyFrame.GroupBy /
+// Agg / Join, CollectWith): it implements dbbench.Engine.
 //
-// The questions are written exactly as groupby-polars.py and join-polars.py
-// write them (same aggregates, output names, join kinds and suffixes), so
-// the answers' shapes and checksums compare one to one with Polars'.
-//
-// TODO(dataframe API): the public notebook API of package dataframe
-// (ReadParquet, Frame.Lazy, LazyFrame.GroupBy/Agg/Join, Collect) is not
-// published yet, so this engine builds logical plans with dataframe/plan and
-// dataframe/expr, optimizes them with dataframe/optimize and runs them on
-// the executor from ctx (dataframe/exec) - the path Collect takes. Loading
-// reads the Parquet files with arrow-go's pqarrow into an in-memory
-// plan.Source. When the public API lands, replace load with
-// dataframe.ReadParquet / ReadCSV and the plan builders with the LazyFrame
-// calls; Run's checksum code stays.
+// The questions are written as groupby-polars.py and join-polars.py write
+// them (same aggregates, output names, join kinds and "_right" suffix), and
+// the string keys are read as Categorical as those scripts cast them, so
+// shapes and checksums compare one to one with Polars'.
 package golab
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/golab-dev/golab/bench/dbbench"
-	"github.com/golab-dev/golab/dataframe/exec"
-	"github.com/golab-dev/golab/dataframe/expr"
-	"github.com/golab-dev/golab/dataframe/optimize"
-	"github.com/golab-dev/golab/dataframe/physical"
-	"github.com/golab-dev/golab/dataframe/plan"
+	df "github.com/golab-dev/golab/dataframe"
 )
 
-// Engine is GoLab's dataframe engine as a dbbench.Engine. The zero value is
-// not usable; call New.
+// Engine is GoLab's dataframe engine as a dbbench.Engine. Create it with New.
 type Engine struct {
+	// Categorical reads the string keys as dictionary-encoded (Categorical)
+	// columns, as the benchmark's Polars script casts them: id1-id3 of the
+	// group-by table, id4-id6 of the join tables. New sets it.
+	Categorical bool
+
 	mem    memory.Allocator
-	tables map[string]*table
+	tables map[string]*df.Frame
 }
 
-// New returns an Engine allocating from mem (memory.DefaultAllocator when nil).
+// New returns an Engine allocating from mem (memory.DefaultAllocator when
+// nil), with Categorical keys.
 func New(mem memory.Allocator) *Engine {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	return &Engine{mem: mem, tables: map[string]*table{}}
+	return &Engine{Categorical: true, mem: mem, tables: map[string]*df.Frame{}}
 }
 
 // Name implements dbbench.Engine.
 func (e *Engine) Name() string { return "golab" }
 
-// Load implements dbbench.Engine: it reads each Parquet file into memory,
-// one single-chunk array per column.
+// Load implements dbbench.Engine: it reads each Parquet or CSV file into a
+// Frame.
 func (e *Engine) Load(ctx context.Context, task dbbench.Task, paths map[string]string) error {
 	e.Close()
 	for key, path := range paths {
-		if !strings.HasSuffix(path, ".parquet") {
-			// TODO(dataframe API): load CSV with dataframe.ReadCSV once it exists.
-			return fmt.Errorf("golab: only Parquet input is supported until dataframe.ReadCSV exists, got %s", path)
+		var cats []string
+		if e.Categorical {
+			cats = categoricalKeys(task, key)
 		}
-		t, err := readParquet(ctx, e.mem, path)
+		var f *df.Frame
+		var err error
+		switch {
+		case strings.HasSuffix(path, ".parquet"):
+			f, err = df.ReadParquet(path, df.ParquetOptions{Dictionary: cats, Allocator: e.mem})
+		case strings.HasSuffix(path, ".csv"):
+			var types map[string]arrow.DataType
+			if types, err = csvTypes(path, task, cats); err == nil {
+				f, err = df.ReadCSV(path, df.CSVOptions{Types: types, Allocator: e.mem})
+			}
+		default:
+			err = fmt.Errorf("golab: want a .parquet or .csv file, got %s", path)
+		}
 		if err != nil {
+			e.Close()
 			return err
 		}
-		e.tables[key] = t
+		e.tables[key] = f
 	}
 	return nil
 }
 
-// Close implements dbbench.Engine.
-func (e *Engine) Close() error {
-	for k, t := range e.tables {
-		t.release()
-		delete(e.tables, k)
+// categoricalKeys returns the string key columns of table key ("x",
+// "small", "medium", "big") that the benchmark's Polars script casts to
+// Categorical.
+func categoricalKeys(task dbbench.Task, key string) []string {
+	if task == dbbench.Groupby {
+		return []string{"id1", "id2", "id3"}
 	}
-	return nil
+	switch key {
+	case "small":
+		return []string{"id4"}
+	case "medium":
+		return []string{"id4", "id5"}
+	}
+	return []string{"id4", "id5", "id6"}
 }
 
-// table is an in-memory plan.Source.
-type table struct {
-	name   string
-	schema *arrow.Schema
-	cols   []arrow.Array
-	rows   int
-}
-
-func (t *table) Schema() *arrow.Schema { return t.schema }
-func (t *table) String() string        { return t.name }
-
-// Scan implements plan.Source: retained references to the requested columns.
-func (t *table) Scan(ctx context.Context, mem memory.Allocator, req plan.ScanRequest) ([]arrow.Array, int, error) {
-	names := req.Columns
-	if names == nil {
-		for _, f := range t.schema.Fields() {
-			names = append(names, f.Name)
-		}
-	}
-	out := make([]arrow.Array, len(names))
-	for i, n := range names {
-		idx := t.schema.FieldIndices(n)
-		if len(idx) == 0 {
-			for _, a := range out[:i] {
-				a.Release()
-			}
-			return nil, 0, expr.ColumnNotFound(n, t.schema)
-		}
-		a := t.cols[idx[0]]
-		a.Retain()
-		out[i] = a
-	}
-	return out, t.rows, nil
-}
-
-func (t *table) release() {
-	for _, c := range t.cols {
-		c.Release()
-	}
-	t.cols = nil
-}
-
-func readParquet(ctx context.Context, mem memory.Allocator, path string) (*table, error) {
+// csvTypes returns the types the benchmark's Polars script reads the
+// columns of the CSV file at path as (integers Int32, measures Float64,
+// cats Categorical), for the columns its header names.
+func csvTypes(path string, task dbbench.Task, cats []string) (map[string]arrow.DataType, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("golab: %w", err)
 	}
 	defer f.Close()
-	pf, err := file.NewParquetReader(f, file.WithReadProps(parquet.NewReaderProperties(mem)))
+	header, err := bufio.NewReader(f).ReadString('\n')
 	if err != nil {
-		return nil, fmt.Errorf("golab: reading %s: %w", path, err)
+		return nil, fmt.Errorf("golab: reading the header of %s: %w", path, err)
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{Parallel: true, BatchSize: 1 << 20}, mem)
-	if err != nil {
-		return nil, fmt.Errorf("golab: reading %s: %w", path, err)
+	want := map[string]arrow.DataType{}
+	ints := []string{"id4", "id5", "id6", "v1", "v2"}
+	floats := []string{"v3"}
+	if task == dbbench.Join {
+		ints, floats = []string{"id1", "id2", "id3"}, []string{"v1", "v2"}
 	}
-	tbl, err := fr.ReadTable(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("golab: reading %s: %w", path, err)
+	for _, c := range ints {
+		want[c] = df.Int32
 	}
-	defer tbl.Release()
-	t := &table{name: strings.TrimSuffix(filepath.Base(path), ".parquet"), schema: tbl.Schema(), rows: int(tbl.NumRows())}
-	for i := range int(tbl.NumCols()) {
-		chunks := tbl.Column(i).Data().Chunks()
-		var a arrow.Array
-		if len(chunks) == 1 {
-			a = chunks[0]
-			a.Retain()
-		} else {
-			a, err = array.Concatenate(chunks, mem)
-			if err != nil {
-				t.release()
-				return nil, fmt.Errorf("golab: reading %s: %w", path, err)
-			}
+	for _, c := range floats {
+		want[c] = df.Float64
+	}
+	for _, c := range cats {
+		want[c] = df.Categorical
+	}
+	types := map[string]arrow.DataType{}
+	for _, name := range strings.Split(strings.TrimSpace(header), ",") {
+		if t, ok := want[name]; ok {
+			types[name] = t
 		}
-		t.cols = append(t.cols, a)
 	}
-	return t, nil
+	return types, nil
 }
 
-func col(name string) expr.Expr { return expr.Column{Name: name} }
-
-func agg(f expr.AggFunc, x, alias string) expr.Expr {
-	a := expr.Agg{Func: f, X: col(x)}
-	if f == expr.AggStd || f == expr.AggVar {
-		a.Param = 1 // ddof=1, as polars' default
+// Close implements dbbench.Engine.
+func (e *Engine) Close() error {
+	for k, f := range e.tables {
+		f.Release()
+		delete(e.tables, k)
 	}
-	return expr.Alias{X: a, Name: alias}
+	return nil
 }
 
-func cols(names ...string) []expr.Expr {
-	out := make([]expr.Expr, len(names))
-	for i, n := range names {
-		out[i] = col(n)
-	}
-	return out
-}
-
-// query returns q's plan and the columns whose sums make its checksum.
-func (e *Engine) query(q dbbench.Question) (plan.Node, []string, error) {
-	scan := func(key string) (plan.Node, error) {
-		t, ok := e.tables[key]
+// query returns q as a LazyFrame and the columns whose sums make its
+// checksum.
+func (e *Engine) query(q dbbench.Question) (*df.LazyFrame, []string, error) {
+	lazy := func(key string) (*df.LazyFrame, error) {
+		f, ok := e.tables[key]
 		if !ok {
 			return nil, fmt.Errorf("golab: table %q not loaded", key)
 		}
-		return plan.NewScan(t, nil, nil)
+		return f.Lazy(), nil
 	}
-	x, err := scan("x")
+	x, err := lazy("x")
 	if err != nil {
 		return nil, nil, err
 	}
-	groupBy := func(keys []string, aggs ...expr.Expr) (plan.Node, error) {
-		return plan.NewAggregate(x, cols(keys...), aggs)
-	}
-	var n plan.Node
-	var chk []string
+	col := df.Col
 	if q.Task == dbbench.Groupby {
 		switch q.ID {
 		case "q1":
-			n, err = groupBy([]string{"id1"}, agg(expr.AggSum, "v1", "v1_sum"))
-			chk = []string{"v1_sum"}
+			return x.GroupBy("id1").Agg(col("v1").Sum().Alias("v1_sum")), []string{"v1_sum"}, nil
 		case "q2":
-			n, err = groupBy([]string{"id1", "id2"}, agg(expr.AggSum, "v1", "v1_sum"))
-			chk = []string{"v1_sum"}
+			return x.GroupBy("id1", "id2").Agg(col("v1").Sum().Alias("v1_sum")), []string{"v1_sum"}, nil
 		case "q3":
-			n, err = groupBy([]string{"id3"}, agg(expr.AggSum, "v1", "v1_sum"), agg(expr.AggMean, "v3", "v3_mean"))
-			chk = []string{"v1_sum", "v3_mean"}
+			return x.GroupBy("id3").Agg(col("v1").Sum().Alias("v1_sum"), col("v3").Mean().Alias("v3_mean")),
+				[]string{"v1_sum", "v3_mean"}, nil
 		case "q4":
-			n, err = groupBy([]string{"id4"}, agg(expr.AggMean, "v1", "v1_mean"), agg(expr.AggMean, "v2", "v2_mean"), agg(expr.AggMean, "v3", "v3_mean"))
-			chk = []string{"v1_mean", "v2_mean", "v3_mean"}
+			return x.GroupBy("id4").Agg(col("v1").Mean().Alias("v1_mean"), col("v2").Mean().Alias("v2_mean"), col("v3").Mean().Alias("v3_mean")),
+				[]string{"v1_mean", "v2_mean", "v3_mean"}, nil
 		case "q5":
-			n, err = groupBy([]string{"id6"}, agg(expr.AggSum, "v1", "v1_sum"), agg(expr.AggSum, "v2", "v2_sum"), agg(expr.AggSum, "v3", "v3_sum"))
-			chk = []string{"v1_sum", "v2_sum", "v3_sum"}
+			return x.GroupBy("id6").Agg(col("v1").Sum().Alias("v1_sum"), col("v2").Sum().Alias("v2_sum"), col("v3").Sum().Alias("v3_sum")),
+				[]string{"v1_sum", "v2_sum", "v3_sum"}, nil
 		case "q6":
-			n, err = groupBy([]string{"id4", "id5"}, agg(expr.AggMedian, "v3", "v3_median"), agg(expr.AggStd, "v3", "v3_std"))
-			chk = []string{"v3_median", "v3_std"}
+			return x.GroupBy("id4", "id5").Agg(col("v3").Median().Alias("v3_median"), col("v3").Std().Alias("v3_std")),
+				[]string{"v3_median", "v3_std"}, nil
 		case "q7":
-			rng := expr.Alias{X: expr.Binary{Op: expr.Sub, L: expr.Agg{Func: expr.AggMax, X: col("v1")}, R: expr.Agg{Func: expr.AggMin, X: col("v2")}}, Name: "range_v1_v2"}
-			n, err = groupBy([]string{"id3"}, rng)
-			chk = []string{"range_v1_v2"}
+			return x.GroupBy("id3").Agg(col("v1").Max().Sub(col("v2").Min()).Alias("range_v1_v2")), []string{"range_v1_v2"}, nil
 		case "q8":
-			// x.drop_nulls("v3").group_by("id6").agg(col("v3").top_k(2)).explode(...)
-			var f plan.Node
-			if f, err = plan.NewFilter(x, expr.Unary{Op: expr.IsNotNull, X: col("v3")}); err == nil {
-				top := expr.Alias{X: expr.Agg{Func: expr.AggTopK, X: col("v3"), Param: 2}, Name: "largest2_v3"}
-				var a plan.Node
-				if a, err = plan.NewAggregate(f, cols("id6"), []expr.Expr{top}); err == nil {
-					n, err = plan.NewExplode(a, "largest2_v3")
-				}
-			}
-			chk = []string{"largest2_v3"}
+			return x.DropNulls("v3").GroupBy("id6").Agg(col("v3").TopK(2).Alias("largest2_v3")).Explode("largest2_v3"),
+				[]string{"largest2_v3"}, nil
 		case "q9":
-			corr := expr.Agg{Func: expr.AggCorr, X: col("v1"), Y: col("v2")}
-			r2 := expr.Alias{X: expr.Binary{Op: expr.Mul, L: corr, R: corr}, Name: "r2"}
-			n, err = groupBy([]string{"id2", "id4"}, r2)
-			chk = []string{"r2"}
+			corr := df.Corr(col("v1"), col("v2"))
+			return x.GroupBy("id2", "id4").Agg(corr.Mul(corr).Alias("r2")), []string{"r2"}, nil
 		case "q10":
-			n, err = groupBy([]string{"id1", "id2", "id3", "id4", "id5", "id6"}, agg(expr.AggSum, "v3", "v3"), agg(expr.AggCount, "v1", "count"))
-			chk = []string{"v3", "count"}
-		default:
-			return nil, nil, fmt.Errorf("golab: unknown question %s", q.Name())
+			return x.GroupBy("id1", "id2", "id3", "id4", "id5", "id6").Agg(col("v3").Sum().Alias("v3"), col("v1").Count().Alias("count")),
+				[]string{"v3", "count"}, nil
 		}
-		return n, chk, err
+		return nil, nil, fmt.Errorf("golab: unknown question %s", q.Name())
 	}
 
 	var right, key string
-	how := plan.Inner
+	how := df.Inner
 	switch q.ID {
 	case "q1":
 		right, key = "small", "id1"
 	case "q2":
 		right, key = "medium", "id2"
 	case "q3":
-		right, key, how = "medium", "id2", plan.Left
+		right, key, how = "medium", "id2", df.Left
 	case "q4":
 		right, key = "medium", "id5"
 	case "q5":
@@ -264,41 +203,33 @@ func (e *Engine) query(q dbbench.Question) (plan.Node, []string, error) {
 	default:
 		return nil, nil, fmt.Errorf("golab: unknown question %s", q.Name())
 	}
-	r, err := scan(right)
+	r, err := lazy(right)
 	if err != nil {
 		return nil, nil, err
 	}
-	n, err = plan.NewJoin(x, r, []string{key}, []string{key}, how, "_right")
-	return n, []string{"v1", "v2"}, err
+	return x.Join(r, df.JoinOptions{On: []string{key}, How: how, Suffix: "_right"}), []string{"v1", "v2"}, nil
 }
 
-// Run implements dbbench.Engine: optimize the question's plan, execute it
-// on the executor from ctx, and sum the answer's measure columns.
+// Run implements dbbench.Engine: collect the question's LazyFrame (optimized,
+// on the executor from ctx) and sum the answer's measure columns.
 func (e *Engine) Run(ctx context.Context, q dbbench.Question) (dbbench.Answer, error) {
-	n, chkCols, err := e.query(q)
+	lf, chkCols, err := e.query(q)
 	if err != nil {
 		return dbbench.Answer{}, err
 	}
-	if n, err = optimize.Optimize(n, nil); err != nil {
-		return dbbench.Answer{}, err
-	}
-	ctx = exec.WithAllocator(ctx, e.mem)
-	res, err := exec.FromContext(ctx).Execute(ctx, n)
+	res, err := lf.CollectWith(ctx, df.CollectOptions{Allocator: e.mem})
 	if err != nil {
 		return dbbench.Answer{}, err
 	}
 	defer res.Release()
-	return answer(res, chkCols)
-}
-
-func answer(t *physical.Table, chkCols []string) (dbbench.Answer, error) {
-	a := dbbench.Answer{Rows: t.Rows, Cols: t.Schema.NumFields()}
+	a := dbbench.Answer{Rows: res.NumRows(), Cols: res.NumCols()}
 	for _, name := range chkCols {
-		c := t.Col(name)
-		if c == nil {
-			return a, expr.ColumnNotFound(name, t.Schema)
+		c, err := res.Column(name)
+		if err != nil {
+			return a, err
 		}
-		s, err := Sum(c)
+		s, err := Sum(c.Arrow())
+		c.Release() // Column shares the data and holds a reference
 		if err != nil {
 			return a, fmt.Errorf("golab: checksum of %s: %w", name, err)
 		}

@@ -33,7 +33,8 @@ func run() error {
 	rowsFlag := flag.String("rows", "1e7", "rows of the data set (1e7, 1e6, ...)")
 	k := flag.Int("k", 100, "K of the group-by data set")
 	tasks := flag.String("task", "groupby", "comma-separated tasks: groupby, join")
-	format := flag.String("format", "parquet", "input format: parquet (csv once dataframe.ReadCSV exists)")
+	format := flag.String("format", "parquet", "input format: parquet or csv")
+	categorical := flag.Bool("categorical", true, "read the string keys as Categorical, as the benchmark's Polars script casts them")
 	runs := flag.Int("runs", 2, "runs per question")
 	questions := flag.String("questions", "", "comma-separated subset of question IDs, e.g. q1,q3")
 	out := flag.String("out", "", "CSV file to append results to (stdout when empty)")
@@ -74,6 +75,7 @@ func run() error {
 			}
 		}
 		e := golab.New(nil)
+		e.Categorical = *categorical
 		err := dbbench.RunEngine(ctx, e, task, paths, opt, func(r dbbench.Result) error {
 			if err := w.Write(r.Record()); err != nil {
 				return err

@@ -1,0 +1,204 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"github.com/golab-dev/golab/dataframe/physical"
+)
+
+// tokenCreds attaches the cluster token to every call.
+type tokenCreds string
+
+func (t tokenCreds) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{tokenHeader: string(t)}, nil
+}
+func (tokenCreds) RequireTransportSecurity() bool { return false }
+
+// workerClient is the coordinator's connection to one worker.
+type workerClient struct {
+	addr string
+	conn *grpc.ClientConn
+	fc   flight.FlightServiceClient
+	info workerInfo // from the hello handshake
+}
+
+// dial connects to addr and checks token and build with the hello action.
+func dial(ctx context.Context, addr, token string) (*workerClient, error) {
+	conn, err := grpc.NewClient(addr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(tokenCreds(token)),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsg), grpc.MaxCallSendMsgSize(maxMsg)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrUnreachable, addr, err)
+	}
+	c := &workerClient{addr: addr, conn: conn, fc: flight.NewFlightServiceClient(conn)}
+	info, err := c.action(ctx, "hello", []byte(Build()))
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	c.info = info
+	return c, nil
+}
+
+func (c *workerClient) close() error { return c.conn.Close() }
+
+// wrap turns a gRPC error into a cluster error naming the worker.
+func (c *workerClient) wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	switch status.Code(err) {
+	case codes.Unauthenticated:
+		return fmt.Errorf("%w: worker %s refused %s: %s", ErrUnauthenticated, c.addr, what, status.Convert(err).Message())
+	case codes.FailedPrecondition:
+		if what == "hello" {
+			return fmt.Errorf("%w: worker %s: %s", ErrVersionMismatch, c.addr, status.Convert(err).Message())
+		}
+	case codes.ResourceExhausted:
+		msg := strings.TrimPrefix(strings.TrimPrefix(status.Convert(err).Message(), ErrMemoryLimit.Error()), ": ")
+		return fmt.Errorf("%w on %s (%s): %s", ErrMemoryLimit, c.addr, what, msg)
+	case codes.Unimplemented, codes.Internal, codes.Unknown:
+		if what == "hello" {
+			return fmt.Errorf("%w: %s does not answer like a golab worker: %s", ErrUnreachable, c.addr, status.Convert(err).Message())
+		}
+	case codes.Unavailable:
+		return fmt.Errorf("%w: %s: %s: %s", ErrUnreachable, c.addr, what, status.Convert(err).Message())
+	case codes.DeadlineExceeded:
+		return fmt.Errorf("%w: %s did not answer %s in time: %v", ErrUnreachable, c.addr, what, err)
+	}
+	return errorFromStatus(err)
+}
+
+func (c *workerClient) action(ctx context.Context, typ string, body []byte) (workerInfo, error) {
+	var info workerInfo
+	st, err := c.fc.DoAction(ctx, &flight.Action{Type: typ, Body: body})
+	if err != nil {
+		return info, c.wrap(err, typ)
+	}
+	for {
+		r, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			return info, nil
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return info, ctx.Err()
+			}
+			return info, c.wrap(err, typ)
+		}
+		if err := json.Unmarshal(r.Body, &info); err != nil {
+			return info, fmt.Errorf("%w: %s answered %s with %q", ErrProtocol, c.addr, typ, r.Body)
+		}
+	}
+}
+
+// upload stores t on the worker as input name of job.
+func (c *workerClient) upload(ctx context.Context, job, name string, t *physical.Table) error {
+	st, err := c.fc.DoPut(ctx)
+	if err != nil {
+		return c.wrap(err, "upload")
+	}
+	wr := flight.NewRecordWriter(st, ipc.WithSchema(t.Schema))
+	wr.SetFlightDescriptor(&flight.FlightDescriptor{Type: flight.DescriptorPATH, Path: []string{job, name}})
+	err = eachRecord(t, wr.Write)
+	if cerr := wr.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := st.CloseSend(); err == nil {
+		err = cerr
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		// Wait for the worker's verdict.
+		for {
+			if _, err = st.Recv(); err != nil {
+				break
+			}
+		}
+	}
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return c.wrap(err, "upload")
+}
+
+// run runs a task and returns its result, one table per bucket
+// (max(1, spec.Buckets) tables).
+func (c *workerClient) run(ctx context.Context, spec *taskSpec, mem memory.Allocator) ([]*physical.Table, error) {
+	st, err := c.fc.DoGet(ctx, &flight.Ticket{Ticket: marshal(spec)})
+	if err != nil {
+		return nil, c.wrap(err, "task "+spec.ID)
+	}
+	nb := max(1, spec.Buckets)
+	rdr, err := flight.NewRecordReader(st, ipc.WithAllocator(mem))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, c.wrap(unwrapStatus(err), "task "+spec.ID)
+	}
+	defer rdr.Release()
+	recs := make([][]arrow.RecordBatch, nb)
+	defer func() {
+		for _, rs := range recs {
+			for _, r := range rs {
+				r.Release()
+			}
+		}
+	}()
+	for rdr.Next() {
+		b, err := strconv.Atoi(string(rdr.LatestAppMetadata()))
+		if err != nil || b < 0 || b >= nb {
+			return nil, fmt.Errorf("%w: task %s: batch for bucket %q of %d", ErrProtocol, spec.ID, rdr.LatestAppMetadata(), nb)
+		}
+		r := rdr.RecordBatch()
+		r.Retain()
+		recs[b] = append(recs[b], r)
+	}
+	if err := rdr.Err(); err != nil && !errors.Is(err, io.EOF) {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, c.wrap(unwrapStatus(err), "task "+spec.ID)
+	}
+	out := make([]*physical.Table, nb)
+	for b := range nb {
+		t, err := tableFromRecords(mem, rdr.Schema(), recs[b])
+		if err != nil {
+			releaseTables(out[:b])
+			return nil, err
+		}
+		out[b] = t
+	}
+	return out, nil
+}
+
+// unwrapStatus finds a gRPC status inside an error the IPC reader wrapped.
+func unwrapStatus(err error) error {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if _, ok := status.FromError(e); ok {
+			if s, _ := status.FromError(e); s.Code() != codes.Unknown {
+				return e
+			}
+		}
+	}
+	return err
+}

@@ -1,0 +1,255 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/golab-dev/golab/dataframe/exec"
+	"github.com/golab-dev/golab/dataframe/physical"
+)
+
+// job is one Execute or RunTask call: a sequence of stages of tasks.
+// Every stage's inputs are held by the coordinator until its tasks
+// succeed, so a task that fails (its worker died, it ran out of memory,
+// it timed out) is simply re-run on another worker.
+type job struct {
+	c    *Cluster
+	id   string
+	mem  memory.Allocator
+	seq      int
+	done     int
+	all      int
+	inputSeq int
+}
+
+// task is one unit of work: a plan fragment (or a registered function)
+// over input tables held by the coordinator.
+type task struct {
+	id      string
+	inputs  []*physical.Table // borrowed
+	names   []string          // the fragment's names for inputs
+	plan    *nodeJSON
+	fn      string
+	params  json.RawMessage
+	hashBy  []string
+	buckets int
+}
+
+func (c *Cluster) newJob(ctx context.Context) (*job, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mu.closed {
+		return nil, ErrClosed
+	}
+	c.mu.jobs++
+	j := &job{c: c, id: fmt.Sprintf("j%d", c.jobSeq.Add(1)), mem: exec.AllocatorFromContext(ctx)}
+	// Give dead workers of connected clusters another chance.
+	return j, nil
+}
+
+// finish frees whatever the workers still hold for the job.
+func (j *job) finish() {
+	c := j.c
+	c.mu.Lock()
+	c.mu.jobs--
+	if c.mu.jobs == 0 {
+		c.mu.stages = ""
+	}
+	ws := c.liveLocked()
+	c.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, w := range ws {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			w.c.action(ctx, "drop", []byte(j.id))
+		}()
+	}
+	wg.Wait()
+}
+
+func (c *Cluster) liveLocked() []*workerState {
+	var out []*workerState
+	for _, w := range c.mu.workers {
+		if w.dead == nil {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// pick chooses the live worker with the fewest running tasks, preferring
+// one other than avoid.
+func (c *Cluster) pick(avoid *workerState) (*workerState, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mu.closed {
+		return nil, ErrClosed
+	}
+	var best *workerState
+	for _, w := range c.mu.workers {
+		if w.dead != nil {
+			continue
+		}
+		if best == nil || (best == avoid && w != avoid) || (w != avoid && w.running < best.running) {
+			best = w
+		}
+	}
+	if best == nil {
+		var errs []error
+		for _, w := range c.mu.workers {
+			errs = append(errs, w.dead)
+		}
+		return nil, fmt.Errorf("%w (%d workers): %w", ErrNoWorkers, len(c.mu.workers), errors.Join(errs...))
+	}
+	best.running++
+	return best, nil
+}
+
+func (c *Cluster) release(w *workerState, ok bool) {
+	c.mu.Lock()
+	w.running--
+	if ok {
+		w.done++
+	}
+	c.mu.Unlock()
+}
+
+func (c *Cluster) markDead(w *workerState, err error) {
+	c.mu.Lock()
+	if w.dead == nil {
+		w.dead = err
+		fmt.Fprintf(c.cfg.Log, "cluster: worker %s marked dead: %v\n", w.c.addr, err)
+	}
+	c.mu.Unlock()
+}
+
+// retryable reports whether another attempt (on another worker) may
+// succeed: lost workers, timeouts, memory limits. Errors of the plan
+// itself would fail again and are returned at once.
+func retryable(err error) bool {
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrMemoryLimit) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrProtocol)
+}
+
+// runStage runs tasks concurrently (at most two per live worker) and
+// returns each task's output tables (one per bucket), owned by the caller.
+func (j *job) runStage(ctx context.Context, name string, ts []*task) ([][]*physical.Table, error) {
+	c := j.c
+	j.seq++
+	stage := j.seq
+	j.all += len(ts)
+	var mu sync.Mutex
+	finished := 0
+	progress := func() {
+		c.mu.Lock()
+		c.mu.stages = fmt.Sprintf("%s stage %d (%s): %d/%d tasks done", j.id, stage, name, finished, len(ts))
+		c.mu.Unlock()
+	}
+	progress()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c.mu.Lock()
+	par := 2 * max(1, len(c.liveLocked()))
+	c.mu.Unlock()
+	sem := make(chan struct{}, par)
+	out := make([][]*physical.Table, len(ts))
+	errs := make([]error, len(ts))
+	var wg sync.WaitGroup
+	for i, t := range ts {
+		t.id = fmt.Sprintf("s%d.%s", stage, t.id)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			out[i], errs[i] = j.runTask(ctx, t)
+			if errs[i] != nil {
+				cancel() // fail fast: stop the stage's other tasks
+				return
+			}
+			mu.Lock()
+			finished++
+			mu.Unlock()
+			progress()
+		}()
+	}
+	wg.Wait()
+	j.done += len(ts)
+	var err error
+	for _, e := range errs {
+		if e != nil && (err == nil || errors.Is(err, context.Canceled)) {
+			err = e
+		}
+	}
+	if err != nil {
+		for _, o := range out {
+			releaseTables(o)
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// runTask runs t with up to MaxAttempts attempts on different workers.
+func (j *job) runTask(ctx context.Context, t *task) ([]*physical.Table, error) {
+	c := j.c
+	var last error
+	var lastW *workerState
+	var lastAddr string
+	for attempt := 1; attempt <= c.cfg.MaxAttempts; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		w, err := c.pick(lastW)
+		if err != nil {
+			if last != nil {
+				return nil, fmt.Errorf("%w: task %s of job %s after %d attempts: %w (last attempt on %s: %w)", ErrTaskFailed, t.id, j.id, attempt-1, err, lastAddr, last)
+			}
+			return nil, err
+		}
+		res, err := j.attempt(ctx, w, t, attempt)
+		c.release(w, err == nil)
+		if err == nil {
+			return res, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if !retryable(err) {
+			return nil, err
+		}
+		if errors.Is(err, ErrUnreachable) {
+			c.markDead(w, err)
+		}
+		fmt.Fprintf(c.cfg.Log, "cluster: task %s attempt %d on %s failed: %v\n", t.id, attempt, w.c.addr, err)
+		last, lastW, lastAddr = err, w, w.c.addr
+	}
+	return nil, fmt.Errorf("%w: task %s of job %s failed %d times; last attempt on %s: %w", ErrTaskFailed, t.id, j.id, c.cfg.MaxAttempts, lastAddr, last)
+}
+
+func (j *job) attempt(ctx context.Context, w *workerState, t *task, attempt int) ([]*physical.Table, error) {
+	ctx, cancel := context.WithTimeout(ctx, j.c.cfg.TaskTimeout)
+	defer cancel()
+	spec := &taskSpec{Job: j.id, ID: fmt.Sprintf("%s.a%d", t.id, attempt), Names: t.names, Plan: t.plan, Func: t.fn, Params: t.params, HashBy: t.hashBy, Buckets: t.buckets}
+	for i, in := range t.inputs {
+		name := fmt.Sprintf("%s.in%d", spec.ID, i)
+		if err := w.c.upload(ctx, j.id, name, in); err != nil {
+			return nil, err
+		}
+		spec.Inputs = append(spec.Inputs, name)
+	}
+	return w.c.run(ctx, spec, j.mem)
+}

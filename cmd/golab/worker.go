@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os/signal"
+	"syscall"
+
+	"github.com/golab-dev/golab/cluster"
+)
+
+// runWorker is "golab worker": a cluster worker serving tasks over Arrow
+// Flight until SIGTERM or SIGINT. It prints "listening on ADDR" on stdout
+// once it accepts connections (cluster.Start reads that line).
+func runWorker(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:0", "`ADDR` to listen on (loopback and a free port by default)")
+	mem := fs.String("memory", "2GiB", "memory limit, e.g. 2GiB or 512MiB (sets GOMEMLIMIT and the Arrow allocator limit; 0 for none)")
+	cores := fs.Int("cores", 0, "cores to use (GOMAXPROCS; 0 for all)")
+	tokenFile := fs.String("token-file", "", "`FILE` holding the cluster token (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *tokenFile == "" {
+		return errors.New("--token-file is required: write a secret to a file readable only by you and give the same file to cluster.Config.TokenFile")
+	}
+	token, err := cluster.ReadTokenFile(*tokenFile)
+	if err != nil {
+		return err
+	}
+	limit, err := cluster.ParseBytes(*mem)
+	if err != nil {
+		return err
+	}
+	w, err := cluster.NewWorker(cluster.WorkerConfig{Listen: *listen, Memory: limit, Cores: *cores, Token: token, Log: stderr})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	fmt.Fprintf(stdout, "listening on %s\n", w.Addr())
+	return w.Serve(ctx)
+}

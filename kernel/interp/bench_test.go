@@ -1,0 +1,34 @@
+package interp
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"testing"
+)
+
+// BenchmarkEvalTrivial measures the kernel-side cost of a trivial cell
+// (split, type-check, rewrite, compile, run, flush).
+func BenchmarkEvalTrivial(b *testing.B) {
+	for _, decls := range []int{0, 200} {
+		b.Run(fmt.Sprintf("decls=%d", decls), func(b *testing.B) {
+			s, err := New(Options{Stdout: io.Discard, Stderr: io.Discard})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ctx := context.Background()
+			for i := 0; i < decls; i++ {
+				if _, err := s.Eval(ctx, fmt.Sprintf("type T%d struct{ A int }\nfunc F%d(x int) int { return x + %d }\nv%d := F%d(1)", i, i, i, i, i)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := s.Eval(ctx, "1 + 1"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
