@@ -55,11 +55,19 @@ check: ## gofmt, vet, import rule, and no diff from go mod tidy / go generate
 	$(GO) generate ./... && git diff --exit-code
 
 .PHONY: bench
-bench: bench-kernel ## run every benchmark
+bench: bench-kernel bench-dataframe ## run every benchmark
 
 .PHONY: bench-kernel
 bench-kernel: install ## kernel round trip and start-up vs ipykernel
 	GOLAB_BIN=$(abspath $(BIN)) JUPYTER_PATH=$(abspath $(VENV))/share/jupyter $(PY) bench/kernel/bench_kernel.py
+
+.PHONY: bench-dataframe
+bench-dataframe: ## db-benchmark at 1e7 rows: GoLab vs Polars, DuckDB, pandas -> bench/out/dbbench.csv
+	bench/dbbench/run.sh --rows 1e7
+
+.PHONY: bench-dataframe-smoke
+bench-dataframe-smoke: ## the same at 1e6 rows (about 1.5 min)
+	bench/dbbench/run.sh --rows 1e6 --out bench/out/dbbench-smoke
 
 .PHONY: clean
 clean: ## remove build outputs (keeps the virtualenv)
