@@ -7,6 +7,29 @@ import (
 	"testing"
 )
 
+// BenchmarkEvalCall measures a cell with a call, which is type-checked
+// against the session model.
+func BenchmarkEvalCall(b *testing.B) {
+	s, err := New(Options{Stdout: io.Discard, Stderr: io.Discard})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	for i := 0; i < 50; i++ {
+		if _, err := s.Eval(ctx, fmt.Sprintf("func F%d(x int) int { return x + %d }\nv%d := F%d(1)", i, i, i, i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Eval(ctx, "F3(v7)"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cells/s")
+}
+
 // BenchmarkEvalTrivial measures the kernel-side cost of a trivial cell
 // (split, type-check, rewrite, compile, run, flush).
 func BenchmarkEvalTrivial(b *testing.B) {
@@ -29,6 +52,7 @@ func BenchmarkEvalTrivial(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cells/s")
 		})
 	}
 }

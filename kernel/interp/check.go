@@ -66,6 +66,24 @@ func __golabSortFloat64s(x []float64) {}
 func __golabSortStrings(x []string) {}
 `
 
+// preludeSigs is preludeDecls without function bodies: the type checker
+// needs only the signatures.
+var preludeSigs = sync.OnceValue(func() string {
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package p\n"+preludeDecls, 0)
+	if err != nil {
+		return preludeDecls
+	}
+	var b bytes.Buffer
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok {
+			fd.Body = nil
+		}
+		_ = printer.Fprint(&b, token.NewFileSet(), d)
+		b.WriteString("\n")
+	}
+	return b.String()
+})
+
 // debugCheck prints type-checker diagnostics to stderr (GOLAB_INTERP_DEBUG=1).
 var debugCheck = os.Getenv("GOLAB_INTERP_DEBUG") != ""
 
@@ -127,7 +145,7 @@ func (c *checker) checkCell(imported map[string]string, want map[string]importSp
 		ci.paths[names[n]] = n
 	}
 	ctxSrc.WriteString(")\n\nvar ctx __golabcontext.Context\n")
-	ctxSrc.WriteString(preludeDecls)
+	ctxSrc.WriteString(preludeSigs())
 	ctxSrc.WriteString(checkerStubs)
 	for _, k := range c.order {
 		if redecl[k] {
@@ -283,6 +301,17 @@ func cellFiles(fset *token.FileSet, decls []ast.Decl, body *ast.BlockStmt) []*to
 	return out
 }
 
+// emptyInfo is the cellInfo of a cell that was not type-checked.
+func emptyInfo() *cellInfo {
+	return &cellInfo{info: &types.Info{
+		Types:      map[ast.Expr]types.TypeAndValue{},
+		Defs:       map[*ast.Ident]types.Object{},
+		Uses:       map[*ast.Ident]types.Object{},
+		Instances:  map[*ast.Ident]types.Instance{},
+		Selections: map[*ast.SelectorExpr]*types.Selection{},
+	}, paths: map[string]string{}, needed: map[string]string{}}
+}
+
 // varType returns the recorded type of a session variable, or "".
 func (c *checker) varType(name string) string {
 	c.mu.Lock()
@@ -348,18 +377,19 @@ func (ci *cellInfo) typeString(t types.Type) string {
 		return ""
 	}
 	ok := true
+	needed := map[string]string{}
 	s := types.TypeString(t, func(p *types.Package) string {
 		if p == nil || p == ci.pkg || p.Path() == "main" {
 			return ""
 		}
 		if genericPkgs[p.Path()] {
-			ci.needed[hiddenPrefix+p.Path()] = p.Path()
+			needed[hiddenPrefix+p.Path()] = p.Path()
 			return hiddenPrefix + p.Path()
 		}
 		if n, found := ci.paths[p.Path()]; found {
 			return n
 		}
-		ci.needed[hiddenPrefix+"_"+sanitize(p.Path())] = p.Path()
+		needed[hiddenPrefix+"_"+sanitize(p.Path())] = p.Path()
 		return hiddenPrefix + "_" + sanitize(p.Path())
 	})
 	if strings.Contains(s, "invalid type") || strings.Contains(s, "untyped ") {
@@ -377,6 +407,9 @@ func (ci *cellInfo) typeString(t types.Type) string {
 	}
 	if !ok {
 		return ""
+	}
+	for k, v := range needed {
+		ci.needed[k] = v
 	}
 	return s
 }

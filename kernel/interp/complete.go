@@ -206,13 +206,18 @@ func fieldsAndMethods(t types.Type) []string {
 			out = append(out, n)
 		}
 	}
+	visible := func(o types.Object) bool {
+		return o.Exported() || o.Pkg() == nil || o.Pkg().Path() == "main"
+	}
 	for _, tt := range []types.Type{t, types.NewPointer(t)} {
 		if _, isPtr := t.(*types.Pointer); isPtr && tt != t {
 			continue
 		}
 		ms := types.NewMethodSet(tt)
 		for i := 0; i < ms.Len(); i++ {
-			add(ms.At(i).Obj().Name())
+			if visible(ms.At(i).Obj()) {
+				add(ms.At(i).Obj().Name())
+			}
 		}
 	}
 	var fields func(t types.Type, depth int)
@@ -229,6 +234,9 @@ func fieldsAndMethods(t types.Type) []string {
 		}
 		for i := 0; i < st.NumFields(); i++ {
 			f := st.Field(i)
+			if !visible(f) {
+				continue
+			}
 			add(f.Name())
 			if f.Embedded() {
 				fields(f.Type(), depth+1)

@@ -559,7 +559,10 @@ func (s *Session) setCtxLocked(ctx context.Context) {
 // importSpec is one package a cell needs.
 type importSpec struct {
 	name, path string
-	line       int // cell line of an explicit import, 0 for auto-imports
+	// implicit imports are added by rewrites; failing to import one is
+	// not the cell's error.
+	implicit bool
+	line     int // cell line of an explicit import, 0 for auto-imports
 }
 
 func (s *Session) importLocked(imp importSpec) error {
@@ -852,8 +855,14 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 		}
 	}
 
-	// Type-check the cell against the session to drive the rewrites.
-	info := s.checker.check(s.mu.imported, want, decls, body, fset)
+	// Type-check the cell against the session to drive the rewrites
+	// (skipped for cells no rewrite applies to, such as showing a variable).
+	var info *cellInfo
+	if len(decls) == 0 && len(want) == 0 && body != nil && !needsTypes(body) {
+		info = emptyInfo()
+	} else {
+		info = s.checker.check(s.mu.imported, want, decls, body, fset)
+	}
 
 	// Rename references to replaced types (before any other rewrite, while
 	// the identifiers are the checked ones).
@@ -903,7 +912,7 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 		if s.mu.imported[name] == info.needed[name] || genericPkgs[info.needed[name]] && s.mu.imported[hiddenPrefix+info.needed[name]] != "" {
 			continue
 		}
-		p.imports = append(p.imports, importSpec{name: name, path: info.needed[name]})
+		p.imports = append(p.imports, importSpec{name: name, path: info.needed[name], implicit: true})
 	}
 
 	// Order: hoistable declarations first, then the rest in cell order.
@@ -912,6 +921,26 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 		c.typeErr = info.firstErr
 	}
 	return p, nil
+}
+
+// needsTypes reports whether a statement-only cell uses a construct whose
+// rewrite or result depends on types, or defines a session variable.
+func needsTypes(body *ast.BlockStmt) bool {
+	need := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.CallExpr, *ast.RangeStmt, *ast.ForStmt, *ast.SelectorExpr, *ast.GoStmt,
+			*ast.FuncLit, *ast.IndexExpr, *ast.IndexListExpr, *ast.DeclStmt, *ast.TypeAssertExpr,
+			*ast.UnaryExpr, *ast.CompositeLit:
+			need = true
+		case *ast.AssignStmt:
+			if n.Tok == token.DEFINE || len(n.Lhs) != len(n.Rhs) {
+				need = true
+			}
+		}
+		return !need
+	})
+	return need
 }
 
 // wrapCompound runs each top-level compound statement (loops, if, switch,

@@ -369,3 +369,57 @@ func TestInterpFieldsPresent(t *testing.T) {
 		t.Fatal("yaegi's Interpreter fields changed; interrupts of blocked channel operations will not work")
 	}
 }
+
+// Frame stands for a compiled library type such as dataframe.Frame; the
+// symbols below export it under this test package's own import path, as
+// yaegi extract does for a real library.
+type Frame struct{ rows int }
+
+func (f *Frame) NumRows() int             { return f.rows }
+func (f *Frame) Head(n int) *Frame        { return &Frame{min(n, f.rows)} }
+func (f Frame) String() string            { return fmt.Sprintf("frame(%d)", f.rows) }
+func newFrame(rows int) *Frame            { return &Frame{rows} }
+func (f *Frame) Filter(expr string) error { return nil }
+
+func TestLibrarySymbols(t *testing.T) {
+	syms := map[string]map[string]reflect.Value{
+		"github.com/golab-dev/golab/kernel/interp/interp": {
+			"Frame":    reflect.ValueOf((*Frame)(nil)),
+			"NewFrame": reflect.ValueOf(newFrame),
+		},
+	}
+	s, err := New(Options{Symbols: []map[string]map[string]reflect.Value{syms}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := values(eval(t, s, "df := interp.NewFrame(10)\ndf.Head(3).NumRows()")); got != "3" {
+		t.Errorf("got %q", got)
+	}
+	m, _, _ := s.Complete("df.", 3)
+	if want := "Filter Head NumRows String"; strings.Join(m, " ") != want {
+		t.Errorf("Complete(df.) = %v, want %s", m, want)
+	}
+	if text, ok := s.Inspect("df.Head", 7); !ok || !strings.Contains(text, "Head(int) *interp.Frame") {
+		t.Errorf("Inspect(df.Head) = %q, %v", text, ok)
+	}
+	if text, ok := s.Inspect("interp.NewFrame", 15); !ok || !strings.Contains(text, "func interp.NewFrame(int) *interp.Frame") {
+		t.Errorf("Inspect(interp.NewFrame) = %q, %v", text, ok)
+	}
+	if v := s.Vars(); len(v) != 1 || v[0].Type != "*interp.Frame" {
+		t.Errorf("Vars = %v", v)
+	}
+}
+
+// FuzzEval checks that no cell text makes Eval panic or hang the session.
+func FuzzEval(f *testing.F) {
+	for _, c := range []string{"x := 1\nx", "for i := range 3 { _ = i }", "func f[T any](x T) T { return x }\nf(2)", "min(1, 2.5)", "type T struct{ A int }\nT{1}", "var m map[string]int\nm[\"a\"]", "go func() {}()", "package main\nfunc main() {}", "slices.Sort([]int{2, 1})", "x :=", "}{", "import \"nope\""} {
+		f.Add(c)
+	}
+	f.Fuzz(func(t *testing.T, cell string) {
+		s, _ := newSession(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_, _ = s.Eval(ctx, cell)
+	})
+}
