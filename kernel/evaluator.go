@@ -50,6 +50,7 @@ func RunEvaluator(cfg EvaluatorConfig) error {
 	if err != nil {
 		return fmt.Errorf("kernel: start interpreter: %w", err)
 	}
+	defer sess.Close()
 	ev.sess = sess
 	display.SetPublisher(ev)
 	defer display.SetPublisher(nil)
@@ -130,22 +131,14 @@ func (ev *evaluator) handle(req request) {
 		}
 	case opComplete:
 		ev.running.Wait()
-		var m []string
-		start, end := req.Cursor, req.Cursor
-		if a, ok := any(ev.sess).(assistant); ok {
-			m, start, end = a.Complete(req.Code, req.Cursor)
-		}
+		m, start, end := ev.sess.Complete(req.Code, req.Cursor)
 		if m == nil {
 			m = []string{}
 		}
 		ev.reply(req.ID, completeResult{Matches: m, CursorStart: start, CursorEnd: end})
 	case opInspect:
 		ev.running.Wait()
-		var text string
-		var found bool
-		if a, ok := any(ev.sess).(assistant); ok {
-			text, found = a.Inspect(req.Code, req.Cursor)
-		}
+		text, found := ev.sess.Inspect(req.Code, req.Cursor)
 		ev.reply(req.ID, inspectResult{Found: found, Text: text})
 	case opIsComplete:
 		status, indent := ev.sess.IsComplete(req.Code)
@@ -153,12 +146,6 @@ func (ev *evaluator) handle(req request) {
 	default:
 		ev.reply(req.ID, map[string]string{"status": "error", "evalue": "unknown op " + req.Op})
 	}
-}
-
-// assistant is the editing help of the session (completion, inspection).
-type assistant interface {
-	Complete(code string, cursor int) ([]string, int, int)
-	Inspect(code string, cursor int) (string, bool)
 }
 
 // execute runs one cell and renders its result.
@@ -421,12 +408,11 @@ func (r *stdinReader) Read(p []byte) (int, error) {
 
 func (ev *evaluator) requestInput(prompt string, password bool) (string, error) {
 	ev.mu.Lock()
-	allow, ch, cell, cancel := ev.mu.allowStdin, ev.mu.input, ev.mu.cell, ev.mu.cancel
+	allow, ch, cell := ev.mu.allowStdin, ev.mu.input, ev.mu.cell
 	ev.mu.Unlock()
 	if !allow || ch == nil {
 		return "", errNoStdin
 	}
-	_ = cancel
 	ev.send(event{Ev: evInput, Cell: cell, Prompt: prompt, Password: password})
 	rep := <-ch
 	if rep.Err != "" {
