@@ -5,6 +5,7 @@ VENV       ?= .venv
 PY         := $(VENV)/bin/python
 BIN        := bin/golab
 REQS       := internal/jupytertest/requirements.txt
+TEST_OUT   ?= bench/out
 GOTESTFLAGS ?= -race -timeout 20m
 
 .DEFAULT_GOAL := help
@@ -45,6 +46,12 @@ test: install ## run every test: go test -race ./... and the Jupyter integration
 	GOLAB_BIN=$(abspath $(BIN)) GOLAB_VENV=$(abspath $(VENV)) $(GO) test $(GOTESTFLAGS) ./...
 	GOLAB_BIN=$(abspath $(BIN)) JUPYTER_PATH=$(abspath $(VENV))/share/jupyter \
 		$(PY) -m pytest -q -p no:cacheprovider internal/jupytertest
+	$(MAKE) test-browser
+
+.PHONY: test-browser
+test-browser: install ## real browser: JupyterLab + headless Chromium run notebooks/02-sales-analysis.ipynb (screenshots in $(TEST_OUT)/browsertest)
+	GOLAB_VENV=$(abspath $(VENV)) JUPYTER_PATH=$(abspath $(VENV))/share/jupyter \
+		TEST_OUT=$(abspath $(TEST_OUT)) internal/browsertest/run.sh
 
 .PHONY: check
 check: ## gofmt, vet, import rule, and no diff from go mod tidy / go generate

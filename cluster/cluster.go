@@ -122,6 +122,7 @@ type workerState struct {
 // proc is a worker process Start launched; its waiter closes done.
 type proc struct {
 	cmd    *exec.Cmd
+	stdin  io.Closer
 	done   chan struct{}
 	stderr *tailBuffer
 }
@@ -208,7 +209,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 func (c *Cluster) launch(ctx context.Context, bin, tokenFile string) (string, *proc, error) {
 	mem, _ := ParseBytes(c.cfg.MemoryPerWorker)
 	cmd := exec.Command(bin, "worker", "--listen", "127.0.0.1:0", "--memory", c.cfg.MemoryPerWorker,
-		"--cores", strconv.Itoa(c.cfg.CoresPerWorker), "--token-file", tokenFile)
+		"--cores", strconv.Itoa(c.cfg.CoresPerWorker), "--token-file", tokenFile, "--exit-on-stdin-eof")
 	cmd.Env = append(os.Environ(), "GOMEMLIMIT="+strconv.FormatInt(mem, 10), "GOMAXPROCS="+strconv.Itoa(c.cfg.CoresPerWorker))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	p := &proc{cmd: cmd, done: make(chan struct{}), stderr: &tailBuffer{w: c.cfg.Log}}
@@ -217,6 +218,13 @@ func (c *Cluster) launch(ctx context.Context, bin, tokenFile string) (string, *p
 	if err != nil {
 		return "", nil, fmt.Errorf("cluster: %w", err)
 	}
+	// The worker exits when this pipe closes, which happens when this
+	// process dies for any reason (Pdeathsig covers only the thread).
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return "", nil, fmt.Errorf("cluster: %w", err)
+	}
+	p.stdin = stdin
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("%w: start worker %s: %v", ErrConfig, bin, err)
 	}
@@ -341,6 +349,7 @@ func (c *Cluster) Close() error {
 		w.c.close()
 	}
 	for _, p := range c.procs {
+		p.stdin.Close()
 		p.cmd.Process.Signal(syscall.SIGTERM)
 	}
 	for _, p := range c.procs {

@@ -177,6 +177,16 @@ var queries = []query{
 	{"right join small left (broadcast left)", func(x, small, _ *dataframe.LazyFrame) *dataframe.LazyFrame {
 		return small.Join(x, dataframe.JoinOptions{On: []string{"id4"}, How: dataframe.Right})
 	}},
+	{"group by nullable key", func(x, _, _ *dataframe.LazyFrame) *dataframe.LazyFrame {
+		return x.GroupBy("v1").Agg(dataframe.Len(), col("v3").Median().Alias("med"))
+	}},
+	{"left join on nullable key (shuffle)", func(x, _, big *dataframe.LazyFrame) *dataframe.LazyFrame {
+		return x.Join(big, dataframe.JoinOptions{LeftOn: []string{"v1"}, RightOn: []string{"id6"}, How: dataframe.Left})
+	}},
+	{"empty filter then group and join", func(x, small, big *dataframe.LazyFrame) *dataframe.LazyFrame {
+		e := x.Filter(col("v2").Gt(1000))
+		return e.Join(big, dataframe.JoinOptions{On: []string{"id6"}}).GroupBy("id1").Agg(col("v1").Sum(), col("v3").Median())
+	}},
 	{"unique", func(x, _, _ *dataframe.LazyFrame) *dataframe.LazyFrame {
 		return x.Select("id1", "id4").Unique()
 	}},
@@ -205,7 +215,7 @@ func testTables(n int) (x, small, big *dataframe.Frame) {
 // and compares the sorted results.
 func TestDifferential(t *testing.T) {
 	c := startCluster(t, Config{Workers: 3, MemoryPerWorker: "512MiB", BroadcastRows: 100})
-	x, small, big := testTables(20000)
+	x, small, big := testTables(5000)
 	ctx := context.Background()
 	for _, q := range queries {
 		t.Run(q.name, func(t *testing.T) {
@@ -233,16 +243,26 @@ func TestDifferential(t *testing.T) {
 	}
 }
 
+// TestPlanErrorsKeepSentinels checks that an error found at run time on a
+// worker carries the same dataframe sentinel as the local error.
 func TestPlanErrorsKeepSentinels(t *testing.T) {
 	c := startCluster(t, Config{Workers: 1})
 	x, _, _ := testTables(100)
-	// Division of a string fails only at run time on the worker.
-	_, err := c.Collect(context.Background(), x.Lazy().Select(col("id1").Str().Upper()).Filter(col("id1").Str().Contains("x")))
-	_ = err // either succeeds or fails the same way as locally
-	_, lerr := x.Lazy().Select(col("id1").Str().Upper()).Filter(col("id1").Str().Contains("x")).Collect(context.Background())
+	lf := x.Lazy().Select(col("id1").Cast(arrow.PrimitiveTypes.Int64))
+	_, lerr := lf.Collect(context.Background())
+	_, err := c.Collect(context.Background(), lf)
 	if (err == nil) != (lerr == nil) {
 		t.Fatalf("cluster error %v, local error %v", err, lerr)
 	}
+	for _, k := range errKinds {
+		if errors.Is(err, k.err) != errors.Is(lerr, k.err) {
+			t.Errorf("errors.Is(%v): cluster %v (%v), local %v (%v)", k.err, errors.Is(err, k.err), err, errors.Is(lerr, k.err), lerr)
+		}
+	}
+	if errors.Is(err, ErrTaskFailed) {
+		t.Errorf("a plan error was retried: %v", err)
+	}
+	t.Logf("local: %v\ncluster: %v", lerr, err)
 }
 
 func TestRegisteredTask(t *testing.T) {
@@ -565,4 +585,51 @@ func TestConcurrentJobs(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestNoOrphans kills (SIGKILL) a process that started a cluster and
+// checks that its workers exit too.
+func TestNoOrphans(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "GOLAB_CLUSTER_TEST_HELPER=orphans", "GOLAB_BIN="+golabBin)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	buf := make([]byte, 256)
+	n, _ := out.Read(buf)
+	line := strings.TrimSpace(string(buf[:n]))
+	fields := strings.Fields(line)
+	if len(fields) != 3 || fields[0] != "pids" {
+		t.Fatalf("helper said %q", line)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for _, f := range fields[1:] {
+		var pid int
+		fmt.Sscan(f, &pid)
+		for alive(pid) {
+			if time.Now().After(deadline) {
+				syscall.Kill(pid, syscall.SIGKILL)
+				t.Fatalf("worker %d outlived the process that started it", pid)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// alive reports whether pid runs (zombies count as dead).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }

@@ -21,6 +21,10 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
+	if os.Getenv("GOLAB_CLUSTER_TEST_HELPER") == "orphans" {
+		orphanHelper()
+		return 0
+	}
 	golabBin = os.Getenv("GOLAB_BIN")
 	if golabBin == "" {
 		dir, err := os.MkdirTemp("", "golab-cluster-test-")
@@ -37,7 +41,20 @@ func runMain(m *testing.M) int {
 			return 1
 		}
 	}
+	os.Setenv("GOLAB_BIN", golabBin) // for examples, which call Start without Binary
 	return m.Run()
+}
+
+// orphanHelper starts a cluster, prints its worker pids and waits to be
+// killed (TestNoOrphans).
+func orphanHelper() {
+	c, err := Start(context.Background(), Config{Workers: 2, MemoryPerWorker: "128MiB"})
+	if err != nil {
+		fmt.Println("error", err)
+		return
+	}
+	fmt.Println("pids", strings.Trim(fmt.Sprint(c.WorkerPIDs()), "[]"))
+	time.Sleep(time.Minute)
 }
 
 // startCluster starts n workers and closes them when the test ends, then

@@ -19,9 +19,9 @@ import (
 // succeed, so a task that fails (its worker died, it ran out of memory,
 // it timed out) is simply re-run on another worker.
 type job struct {
-	c    *Cluster
-	id   string
-	mem  memory.Allocator
+	c        *Cluster
+	id       string
+	mem      memory.Allocator
 	seq      int
 	done     int
 	all      int
@@ -49,7 +49,6 @@ func (c *Cluster) newJob(ctx context.Context) (*job, error) {
 	}
 	c.mu.jobs++
 	j := &job{c: c, id: fmt.Sprintf("j%d", c.jobSeq.Add(1)), mem: exec.AllocatorFromContext(ctx)}
-	// Give dead workers of connected clusters another chance.
 	return j, nil
 }
 
@@ -148,12 +147,12 @@ func (j *job) runStage(ctx context.Context, name string, ts []*task) ([][]*physi
 	j.all += len(ts)
 	var mu sync.Mutex
 	finished := 0
-	progress := func() {
+	progress := func(finished int) {
 		c.mu.Lock()
 		c.mu.stages = fmt.Sprintf("%s stage %d (%s): %d/%d tasks done", j.id, stage, name, finished, len(ts))
 		c.mu.Unlock()
 	}
-	progress()
+	progress(0)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	c.mu.Lock()
@@ -182,8 +181,9 @@ func (j *job) runStage(ctx context.Context, name string, ts []*task) ([][]*physi
 			}
 			mu.Lock()
 			finished++
+			f := finished
 			mu.Unlock()
-			progress()
+			progress(f)
 		}()
 	}
 	wg.Wait()

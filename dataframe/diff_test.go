@@ -375,3 +375,36 @@ func TestOptimizerDifferential(t *testing.T) {
 		})
 	}
 }
+
+func TestJoinCategorical(t *testing.T) {
+	for _, how := range []JoinType{Inner, Left, Anti} {
+		r := rand.New(rand.NewPCG(21, uint64(how)))
+		lf := randFrame(r, 400, 30, 0.1)
+		rf := randFrame(r, 60, 30, 0.1)
+		plain, err := lf.Lazy().Select("k2", "w").Join(rf.Lazy().Select("k2", "v"), JoinOptions{On: []string{"k2"}, How: how}).Collect(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, side := range []string{"left", "right", "both"} {
+			l, rr := lf.Lazy().Select("k2", "w"), rf.Lazy().Select("k2", "v")
+			if side != "right" {
+				l = l.WithColumns(Col("k2").Cast(Categorical))
+			}
+			if side != "left" {
+				rr = rr.WithColumns(Col("k2").Cast(Categorical))
+			}
+			got, err := l.Join(rr, JoinOptions{On: []string{"k2"}, How: how}).Collect(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.NumRows() != plain.NumRows() {
+				t.Fatalf("%s %s: %d rows, want %d", how, side, got.NumRows(), plain.NumRows())
+			}
+			for i := 0; i < got.NumRows(); i++ {
+				if a, b := rowKey(got, i, []string{"k2", "w", "v"}[:2+boolInt(how != Anti)]), rowKey(plain, i, []string{"k2", "w", "v"}[:2+boolInt(how != Anti)]); a != b {
+					t.Fatalf("%s %s row %d: %s vs %s", how, side, i, a, b)
+				}
+			}
+		}
+	}
+}

@@ -2,8 +2,6 @@ package dataframe
 
 import (
 	"context"
-
-	"github.com/golab-dev/golab/dataframe/expr"
 )
 
 // The eager methods below are thin wrappers: f.Lazy().<Op>(...).Collect(context.Background()).
@@ -106,5 +104,3 @@ func (f *Frame) ValueCounts(column string) (*Frame, error) {
 	return f.collect(f.Lazy().GroupBy(column).Agg(Len().Alias("count")).
 		Sort(SortOptions{By: []any{"count", column}, Descending: []bool{true, false}}))
 }
-
-var _ = expr.Column{}

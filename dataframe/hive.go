@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -346,5 +345,3 @@ func contains(xs []string, s string) bool {
 	}
 	return false
 }
-
-var _ = os.Stat

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
 	"syscall"
 
@@ -22,6 +23,7 @@ func runWorker(args []string, stdout, stderr io.Writer) error {
 	mem := fs.String("memory", "2GiB", "memory limit, e.g. 2GiB or 512MiB (sets GOMEMLIMIT and the Arrow allocator limit; 0 for none)")
 	cores := fs.Int("cores", 0, "cores to use (GOMAXPROCS; 0 for all)")
 	tokenFile := fs.String("token-file", "", "`FILE` holding the cluster token (required)")
+	stdinEOF := fs.Bool("exit-on-stdin-eof", false, "exit when standard input closes (cluster.Start uses it so workers never outlive the kernel)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,6 +44,15 @@ func runWorker(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if *stdinEOF {
+		ctx2, cancel := context.WithCancel(ctx)
+		defer cancel()
+		ctx = ctx2
+		go func() {
+			io.Copy(io.Discard, os.Stdin)
+			cancel()
+		}()
+	}
 	fmt.Fprintf(stdout, "listening on %s\n", w.Addr())
 	return w.Serve(ctx)
 }

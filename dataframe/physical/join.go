@@ -116,16 +116,25 @@ func joinIndices(ctx context.Context, env *Env, how plan.JoinType, lk, rk []arro
 		heads[i] = -1
 	}
 	next := make([]int32, nr)
-	for r := nr - 1; r >= 0; r-- {
-		if isNull(nl + r) {
-			continue
+	// Chain build rows (descending, so chains come out in row order).
+	// Large builds split the code space between workers: each scans all
+	// rows but only links codes it owns, spreading the random writes.
+	bw := 1
+	if nr >= 1<<20 {
+		bw = env.Workers
+	}
+	if err := parallelTasks(ctx, bw, bw, func(_, w int) {
+		clo, chi := card*uint64(w)/uint64(bw), card*uint64(w+1)/uint64(bw)
+		for r := nr - 1; r >= 0; r-- {
+			c := rc[r]
+			if c < clo || c >= chi || c == skip || isNull(nl+r) {
+				continue
+			}
+			next[r] = heads[c]
+			heads[c] = int32(r)
 		}
-		c := rc[r]
-		if c == skip {
-			continue
-		}
-		next[r] = heads[c]
-		heads[c] = int32(r)
+	}); err != nil {
+		return nil, nil, err
 	}
 	// Probe in morsels: count, then fill.
 	nm := (nl + MorselSize - 1) / MorselSize
@@ -245,12 +254,17 @@ func joinCodesFast(ctx context.Context, env *Env, l, r arrow.Array) (lc, rc []ui
 		card = span + 2
 		none := card - 1
 		rc = make([]uint64, nr)
-		for i, v := range rv {
-			if r.IsNull(i) {
-				rc[i] = none
-			} else {
-				rc[i] = uint64(v - lo)
+		rnull := r.NullN() > 0
+		if err := parallelFor(ctx, env.Workers, nr, func(_, a, b int) {
+			for i := a; i < b; i++ {
+				if rnull && r.IsNull(i) {
+					rc[i] = none
+				} else {
+					rc[i] = uint64(rv[i] - lo)
+				}
 			}
+		}); err != nil {
+			return nil, nil, 0, false, err
 		}
 		lv := asInt64(l)
 		lnull := l.NullN() > 0
@@ -266,36 +280,94 @@ func joinCodesFast(ctx context.Context, env *Env, l, r arrow.Array) (lc, rc []ui
 			}
 		})
 		return lc, rc, card, true, err
-	case kindOf(lt) == kStr && kindOf(rt) == kStr && nr <= 1<<20:
-		rs, err := newStrs(r)
-		if err != nil {
-			return nil, nil, 0, false, err
+	case kindOf(lt) == kStr && kindOf(rt) == kStr && (nr <= 1<<20 || rt.ID() == arrow.DICTIONARY):
+		// Build: a table of the right side's distinct strings (its
+		// dictionary when dictionary-encoded).
+		t := newStrTable(256)
+		var none uint64
+		rc = make([]uint64, nr)
+		if rd, isDict := r.(*array.Dictionary); isDict {
+			ds, err := newStrs(rd.Dictionary())
+			if err != nil {
+				return nil, nil, 0, false, err
+			}
+			dcode := make([]uint64, rd.Dictionary().Len())
+			for j := range dcode {
+				k := ds.at(j)
+				c, _ := t.insert(k, hashString(k))
+				dcode[j] = uint64(c)
+			}
+			card = uint64(t.len()) + 1
+			none = card - 1
+			for i := range rc {
+				if rd.IsNull(i) {
+					rc[i] = none
+				} else {
+					rc[i] = dcode[rd.GetValueIndex(i)]
+				}
+			}
+		} else {
+			rs, err := newStrs(r)
+			if err != nil {
+				return nil, nil, 0, false, err
+			}
+			rk := rs.keyFunc()
+			var nulls []int
+			for i := 0; i < nr; i++ {
+				if r.IsNull(i) {
+					nulls = append(nulls, i)
+					continue
+				}
+				k := rk(i)
+				c, _ := t.insert(k, hashString(k))
+				rc[i] = uint64(c)
+			}
+			card = uint64(t.len()) + 1
+			none = card - 1
+			for _, i := range nulls {
+				rc[i] = none
+			}
+		}
+		// Probe: per row, or once per dictionary entry.
+		lnull := l.NullN() > 0
+		lc = make([]uint64, nl)
+		if ld, isDict := l.(*array.Dictionary); isDict {
+			ds, err := newStrs(ld.Dictionary())
+			if err != nil {
+				return nil, nil, 0, false, err
+			}
+			dmap := make([]uint64, ld.Dictionary().Len())
+			for j := range dmap {
+				k := ds.at(j)
+				if c := t.find(k, hashString(k)); c >= 0 {
+					dmap[j] = uint64(c)
+				} else {
+					dmap[j] = none
+				}
+			}
+			var i32 []int32
+			if ia, ok := ld.Indices().(*array.Int32); ok {
+				i32 = ia.Int32Values()
+			}
+			err = parallelFor(ctx, env.Workers, nl, func(_, a, b int) {
+				for i := a; i < b; i++ {
+					switch {
+					case lnull && ld.IsNull(i):
+						lc[i] = none
+					case i32 != nil:
+						lc[i] = dmap[i32[i]]
+					default:
+						lc[i] = dmap[ld.GetValueIndex(i)]
+					}
+				}
+			})
+			return lc, rc, card, true, err
 		}
 		ls, err := newStrs(l)
 		if err != nil {
 			return nil, nil, 0, false, err
 		}
-		t := newStrTable(nr)
-		rk := rs.keyFunc()
-		rc = make([]uint64, nr)
-		nullIdx := make([]int, 0)
-		for i := 0; i < nr; i++ {
-			if r.IsNull(i) {
-				nullIdx = append(nullIdx, i)
-				continue
-			}
-			k := rk(i)
-			c, _ := t.insert(k, hashString(k))
-			rc[i] = uint64(c)
-		}
-		card = uint64(t.len()) + 1
-		none := card - 1
-		for _, i := range nullIdx {
-			rc[i] = none
-		}
 		lk := ls.keyFunc()
-		lnull := l.NullN() > 0
-		lc = make([]uint64, nl)
 		err = parallelFor(ctx, env.Workers, nl, func(_, a, b int) {
 			for i := a; i < b; i++ {
 				if lnull && l.IsNull(i) {

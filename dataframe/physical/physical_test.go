@@ -28,7 +28,7 @@ func TestTable(t *testing.T) {
 // TestDenseEncodePaths checks serial, worker-local and partitioned paths
 // give codes consistent with a map.
 func TestDenseEncodePaths(t *testing.T) {
-	for _, tc := range []struct{ n, card, workers int }{{100, 10, 1}, {200_000, 50, 2}, {200_000, 150_000, 2}, {200_000, 150_000, 3}} {
+	for _, tc := range []struct{ n, card, workers int }{{100, 10, 1}, {100_000, 50, 2}, {100_000, 80_000, 2}, {100_000, 80_000, 3}} {
 		t.Run(fmt.Sprint(tc), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(1, uint64(tc.card)))
 			keys := make([]uint64, tc.n)

@@ -55,5 +55,3 @@ func shortKeyFunc(s *strs, n int) func(i int) shortKey {
 		}
 	}
 }
-
-var _ = unsafe.Pointer(nil)

@@ -56,3 +56,33 @@ func BenchmarkEvalTrivial(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEvalSessionSize measures a trivial cell after 0 and 500 earlier
+// cells, each declaring a variable and a function that reads it: the
+// per-cell cost must not grow with the session.
+func BenchmarkEvalSessionSize(b *testing.B) {
+	for _, cells := range []int{0, 500} {
+		b.Run(fmt.Sprintf("cells=%d", cells), func(b *testing.B) {
+			s, err := New(Options{Stdout: io.Discard, Stderr: io.Discard})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ctx := context.Background()
+			for i := 0; i < cells; i++ {
+				if _, err := s.Eval(ctx, fmt.Sprintf("x%d := 1; func f%d() int { return x%d }", i, i, i)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, cell := range []string{"1", "f1()", "y := len(\"ab\")"} {
+				b.Run(fmt.Sprintf("cell=%q", cell), func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						if _, err := s.Eval(ctx, cell); err != nil && cells > 0 {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		})
+	}
+}

@@ -186,6 +186,7 @@ var preludeMain = `import (
 	__golabcontext "context"
 	__golabfmt "fmt"
 	__golabrt "golab.dev/rt"
+	__golabcell "github.com/golab-dev/golab/kernel/interp/internal/cellvalue"
 )
 
 var ctx __golabcontext.Context
@@ -214,6 +215,21 @@ func __golabUnwrap(e error) []error {
 }
 
 func __golabCapture(v ...any) []any { return v }
+
+func __golabAsMIME(x __golabcell.MIME) __golabcell.MIME {
+	var v __golabcell.MIME = x
+	return v
+}
+
+func __golabAsMIMEString(x __golabcell.MIMEString) __golabcell.MIMEString {
+	var v __golabcell.MIMEString = x
+	return v
+}
+
+func __golabAsMIMEError(x __golabcell.MIMEError) __golabcell.MIMEError {
+	var v __golabcell.MIMEError = x
+	return v
+}
 
 func __golabGoRecover() {
 	if r := recover(); r != nil {

@@ -9,6 +9,7 @@ import (
 	"go/types"
 	"os"
 	"reflect"
+	"strings"
 )
 
 // rewriter changes a cell's syntax tree so that yaegi runs it with the
@@ -230,28 +231,45 @@ func (rw *rewriter) interpreted(t types.Type) bool {
 	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "main"
 }
 
-// wrapMethodArgs converts arguments of session types that implement error
-// or fmt.Stringer to that interface when they are passed as any to a
-// compiled function (fmt.Println(p), fmt.Errorf("%w", err)): yaegi only
-// gives compiled code a view of an interpreted value's methods when the
-// value travels as a non-empty interface.
+// wrapMethodArgs converts arguments of session types that have error,
+// fmt.Stringer or MIMEBundle methods to a compiled interface carrying those
+// methods when they are passed as any to a compiled function or method
+// (fmt.Println(p), fmt.Errorf("%w", err), display.Show(card),
+// h.Update(card)): yaegi only gives compiled code a view of an interpreted
+// value's methods when the value travels as a non-empty compiled interface.
+// MIMEBundle is kept only for GoLab's own packages (the standard library
+// never looks for it, and fmt would print the wrapper); reflective
+// packages (encoding/json, reflect, ...) get the plain value.
 func (rw *rewriter) wrapMethodArgs(c *ast.CallExpr) {
 	sel, ok := c.Fun.(*ast.SelectorExpr)
 	if !ok {
 		return
 	}
-	x, ok := sel.X.(*ast.Ident)
-	if !ok {
-		return
+	var path string
+	if x, ok := sel.X.(*ast.Ident); ok {
+		if pn, ok := rw.info.info.Uses[x].(*types.PkgName); ok {
+			path = pn.Imported().Path()
+		}
 	}
-	pn, ok := rw.info.info.Uses[x].(*types.PkgName)
-	if !ok || genericPkgs[pn.Imported().Path()] {
+	if path == "" {
+		// A method of a compiled type: h.Update(v).
+		s := rw.info.info.Selections[sel]
+		if s == nil || s.Kind() != types.MethodVal || s.Obj().Pkg() == nil {
+			return
+		}
+		path = s.Obj().Pkg().Path()
+		if path == "main" {
+			return
+		}
+	}
+	if genericPkgs[path] || reflectivePkg(path) {
 		return
 	}
 	sig, ok := rw.info.typeOf(c.Fun).(*types.Signature)
 	if !ok || c.Ellipsis.IsValid() {
 		return
 	}
+	mime := !stdlibPath(path)
 	for i, a := range c.Args {
 		var pt types.Type
 		switch {
@@ -265,20 +283,119 @@ func (rw *rewriter) wrapMethodArgs(c *ast.CallExpr) {
 		if it, ok := pt.Underlying().(*types.Interface); !ok || !it.Empty() {
 			continue
 		}
-		at := rw.info.typeOf(a)
-		if at == nil {
-			continue
-		}
-		if !rw.interpreted(at) {
-			continue
-		}
-		switch {
-		case types.Implements(at, errorIface):
-			c.Args[i] = &ast.CallExpr{Fun: ast.NewIdent(hiddenPrefix + "AsError"), Lparen: a.Pos(), Args: []ast.Expr{a}, Rparen: a.End()}
-		case types.Implements(at, stringerIface):
-			c.Args[i] = &ast.CallExpr{Fun: ast.NewIdent(hiddenPrefix + "AsStringer"), Lparen: a.Pos(), Args: []ast.Expr{a}, Rparen: a.End()}
+		if w := rw.asMethods(a, mime); w != nil {
+			c.Args[i] = w
 		}
 	}
+}
+
+// asMethods returns e converted to the compiled interface that carries the
+// methods of its session type (see wrapMethodArgs), or nil when e's type
+// is not a session type with such methods.
+func (rw *rewriter) asMethods(e ast.Expr, mime bool) ast.Expr {
+	h := rw.asHelper(rw.info.typeOf(e), mime)
+	if h == "" {
+		return nil
+	}
+	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok && !rw.info.info.Types[call.Fun].IsType() {
+		// yaegi fails to wrap a call's result passed straight on
+		// ("reflect.Set: value of type struct {...} is not assignable"):
+		// go through a typed variable.
+		// func(v T) I { return __golabAsX(v) }(e)
+		ts := rw.info.typeString(rw.info.typeOf(e))
+		if ts == "" {
+			return nil
+		}
+		v := rw.name("V")
+		return &ast.CallExpr{Fun: &ast.FuncLit{
+			Type: &ast.FuncType{Func: e.Pos(), Params: &ast.FieldList{List: []*ast.Field{{Names: []*ast.Ident{v}, Type: typeExprAt(ts, e.Pos())}}}, Results: &ast.FieldList{List: []*ast.Field{{Type: typeExprAt(asResult[h], e.Pos())}}}},
+			Body: &ast.BlockStmt{List: []ast.Stmt{
+				&ast.ReturnStmt{Results: []ast.Expr{&ast.CallExpr{Fun: ast.NewIdent(hiddenPrefix + h), Args: []ast.Expr{ast.NewIdent(v.Name)}}}},
+			}},
+		}, Lparen: e.Pos(), Args: []ast.Expr{e}, Rparen: e.End()}
+	}
+	return &ast.CallExpr{Fun: &ast.Ident{NamePos: e.Pos(), Name: hiddenPrefix + h}, Lparen: e.Pos(), Args: []ast.Expr{e}, Rparen: e.End()}
+}
+
+// typeExprAt is typeExpr with every position set to pos: yaegi resolves
+// package names by the file of a position, and typeExpr's positions would
+// point into whatever file comes first in the interpreter's FileSet.
+func typeExprAt(ts string, pos token.Pos) ast.Expr {
+	e := typeExpr(ts)
+	if e == nil {
+		return nil
+	}
+	posType := reflect.TypeOf(token.NoPos)
+	ast.Inspect(e, func(n ast.Node) bool {
+		if n == nil {
+			return false
+		}
+		v := reflect.ValueOf(n)
+		if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+			return true
+		}
+		v = v.Elem()
+		for i := 0; i < v.NumField(); i++ {
+			if f := v.Field(i); f.Type() == posType && f.CanSet() {
+				f.Set(reflect.ValueOf(pos))
+			}
+		}
+		return true
+	})
+	return e
+}
+
+// asResult is the result type of each __golabAs helper.
+var asResult = map[string]string{
+	"AsMIME":       hiddenPrefix + "cell.MIME",
+	"AsMIMEString": hiddenPrefix + "cell.MIMEString",
+	"AsMIMEError":  hiddenPrefix + "cell.MIMEError",
+	"AsError":      "error",
+	"AsStringer":   hiddenPrefix + "fmt.Stringer",
+}
+
+// asHelper names the prelude conversion (__golabAs...) for a value of
+// type t, or "".
+func (rw *rewriter) asHelper(t types.Type, mime bool) string {
+	if t == nil || !rw.interpreted(t) {
+		return ""
+	}
+	isMIME := mime && types.Implements(t, mimeIface)
+	isErr := types.Implements(t, errorIface)
+	isStr := types.Implements(t, stringerIface)
+	switch {
+	case isMIME && isErr:
+		return "AsMIMEError"
+	case isMIME && isStr:
+		return "AsMIMEString"
+	case isMIME:
+		return "AsMIME"
+	case isErr:
+		return "AsError"
+	case isStr:
+		return "AsStringer"
+	}
+	return ""
+}
+
+// mimeIface is display.MIMEBundler: interface{ MIMEBundle() map[string]any }.
+var mimeIface = types.NewInterfaceType([]*types.Func{types.NewFunc(token.NoPos, nil, "MIMEBundle", types.NewSignatureType(nil, nil, nil, nil, types.NewTuple(types.NewParam(token.NoPos, nil, "", types.NewMap(types.Typ[types.String], types.Universe.Lookup("any").Type()))), false))}, nil).Complete()
+
+// stdlibPath reports whether path is a standard library package (no dot in
+// its first element).
+func stdlibPath(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}
+
+// reflectivePkg reports packages that inspect values by reflection, to
+// which a method wrapper would show its own fields.
+func reflectivePkg(path string) bool {
+	switch path {
+	case "reflect", "text/template", "html/template", "database/sql", "net/rpc", "fmt/internal":
+		return true
+	}
+	return strings.HasPrefix(path, "encoding/")
 }
 
 // errorsAs rewrites errors.As(err, &target) for interpreted target types,

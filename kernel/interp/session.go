@@ -14,6 +14,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/golab-dev/golab/kernel/interp/internal/cellvalue"
 	yaegi "github.com/traefik/yaegi/interp"
 )
 
@@ -187,6 +189,9 @@ func (s *Session) start() error {
 		if err := in.Use(syms); err != nil {
 			return fmt.Errorf("interp: loading Options.Symbols[%d]: %w", i, err)
 		}
+	}
+	if err := in.Use(cellvalue.Symbols()); err != nil {
+		return fmt.Errorf("interp: loading kernel runtime symbols: %w", err)
 	}
 	if err := in.Use(s.runtimeSymbols()); err != nil {
 		return fmt.Errorf("interp: loading kernel runtime symbols: %w", err)
@@ -380,6 +385,9 @@ func (s *Session) Eval(ctx context.Context, cell string) (res Result, err error)
 		if r := recover(); r != nil {
 			// yaegi panics on some constructs while compiling; never let
 			// that cross the kernel boundary.
+			if debugCheck {
+				fmt.Fprintf(os.Stderr, "eval panic: %v\n%s\n", r, debug.Stack())
+			}
 			s.repairLocked()
 			res = Result{}
 			err = &CellError{Msg: fmt.Sprintf("the interpreter failed on this cell (%v); a construct in it is not supported", r), err: ErrUnsupported}
@@ -1120,6 +1128,12 @@ func (s *Session) captureFinal(c *chunk, blk *ast.BlockStmt, info *cellInfo) {
 		}
 	}
 	c.capture = captureValue
+	// A value of a session type shows its MIMEBundle, String or Error
+	// method to the compiled renderer only through a compiled interface.
+	rw := &rewriter{info: info, s: s}
+	if w := rw.asMethods(es.X, true); w != nil {
+		es.X = w
+	}
 }
 
 // isPrintCall reports calls of fmt.Print, Printf and Println, whose results

@@ -1,0 +1,132 @@
+// Package cluster runs dataframe queries and compiled task functions on
+// worker processes: a small dedicated cluster a notebook cell starts on
+// this machine, or workers already running on other machines.
+//
+//	c, err := cluster.Start(ctx, cluster.Config{Workers: 3, MemoryPerWorker: "2GiB", CoresPerWorker: 1})
+//	defer c.Close()
+//	df, err := c.Collect(ctx, lf)                  // or lf.Collect(cluster.Context(ctx, c))
+//
+//	c, err := cluster.Connect(ctx, cluster.Config{Addrs: []string{"10.0.0.5:7070"}, TokenFile: "/etc/golab/token"})
+//
+// Workers are the golab binary itself ("golab worker --listen ADDR
+// --memory 2GiB --token-file F"), so coordinator and workers run the same
+// compiled code; the first request (hello) compares Build strings and
+// refuses a worker from another build with ErrVersionMismatch.
+//
+// # Transport
+//
+// Arrow Flight over gRPC. Every request carries the cluster token in the
+// "golab-cluster-token" metadata; workers compare it in constant time and
+// answer Unauthenticated (ErrUnauthenticated here) otherwise. Task inputs
+// go up with DoPut (Arrow IPC batches of at most 64Ki rows, descriptor
+// path [job, input]); a task runs with DoGet, whose ticket is the JSON
+// taskSpec (a plan fragment or a registered function name) and whose
+// stream is the result, each batch tagged with its hash bucket in the
+// app metadata. DoAction serves "hello", "status" and "drop" (free a
+// job's leftovers, cancel its tasks).
+//
+// # Execution
+//
+// Cluster implements dataframe/exec.Executor. Execute turns the optimized
+// logical plan into stages, cut at exchanges:
+//
+//   - Scan: the source is read on the coordinator (in-memory frames and,
+//     for now, files too) and split into Partitions slices (default 2 per
+//     worker); the scan's projection and filters run on the workers.
+//   - Filter, Select, WithColumns (without aggregates or windows), Rename,
+//     Drop, Explode: appended to the fragment each partition's task runs.
+//   - Aggregate by plain columns: sum, min, max, count, len and mean (and
+//     expressions over them) run as partial aggregates per partition, the
+//     partial results are hash-partitioned by key, and a final aggregate
+//     per bucket follows; other aggregates (median, std, n_unique, first,
+//     top_k, corr, ...) shuffle the input rows by key and aggregate once.
+//     Row order within a bucket follows partition order, so first/last
+//     agree with a local run.
+//   - Join: broadcast when the other side has at most BroadcastRows rows
+//     (right side for inner/left/semi/anti, left side for inner/right),
+//     else both sides are hash-partitioned by key and joined per bucket.
+//     The hash is the same for every integer width, so int32 and int64
+//     keys meet.
+//   - Union: inputs are materialized and their partitions concatenated.
+//   - Everything else (Sort, Slice, Distinct, cross joins, windows, global
+//     aggregates, group keys that are expressions): the inputs' fragments
+//     run on the workers, the results are gathered in partition order and
+//     the node runs on the coordinator with the local executor. Results
+//     therefore equal a local run's, up to the row order of unordered
+//     operators (group-by, join).
+//
+// Each stage's inputs stay on the coordinator until all its tasks have
+// succeeded, and task outputs come back to the coordinator, which routes
+// them to the next stage. A task whose worker dies (SIGKILL, lost link),
+// times out (TaskTimeout) or hits its memory limit is re-run on another
+// worker, up to MaxAttempts (4) attempts; then the job fails with
+// ErrTaskFailed naming the task, the job, the last worker and the cause.
+// Errors of the plan itself (a missing column, a type error found at run
+// time) are not retried and keep their dataframe sentinel (errors.Is
+// works across the wire).
+//
+// # Compiled tasks (for ML and graph packages)
+//
+// Distributed algorithms that are not dataframe plans register named
+// task functions compiled into the binary:
+//
+//	func init() {
+//		cluster.RegisterTask("ml.kmeans.assign", func(ctx context.Context, params json.RawMessage, inputs []*physical.Table) (*physical.Table, error) {
+//			var p struct{ Centroids [][]float64 }
+//			if err := json.Unmarshal(params, &p); err != nil {
+//				return nil, err
+//			}
+//			mem := exec.AllocatorFromContext(ctx) // the worker's memory-limited allocator
+//			... compute over inputs[0], checking ctx ...
+//			return out, nil
+//		})
+//	}
+//
+//	outs, err := c.RunTask(ctx, "ml.kmeans.assign", params, []cluster.TaskCall{{Inputs: []*physical.Table{part0}}, ...})
+//
+// The registering package must be linked into cmd/golab (the workers are
+// that binary); name tasks "<package>.<algorithm>.<step>". Inputs are
+// borrowed (do not Release or keep them); the returned table belongs to
+// the caller. Task functions must honour ctx (cancellation reaches them
+// within a second) and return errors, never panic (a panic becomes a task
+// error). RunTask retries failed attempts like query tasks. EchoTask is a
+// built-in task (returns its inputs, optionally after a sleep) used by the
+// tests.
+//
+// # Memory
+//
+// A worker's --memory sets GOMEMLIMIT and the limit of its
+// LimitAllocator. Uploaded inputs are charged before they are stored and
+// refused with ErrMemoryLimit past the limit; allocations of a running
+// task past the limit cancel that task with ErrMemoryLimit (Arrow's
+// allocator interface cannot fail, and a panic on a morsel goroutine
+// would kill the worker). The error names the limit and how to raise it.
+// Spilling to disk is not implemented.
+//
+// # Processes
+//
+// Start runs Config.Binary (default $GOLAB_BIN, else os.Executable())
+// "worker --listen 127.0.0.1:0 ..." per worker and reads the "listening
+// on ADDR" line it prints. Workers get Pdeathsig SIGKILL and
+// --exit-on-stdin-eof with a pipe only the coordinator holds, so they
+// never outlive it; Close closes the pipes, sends SIGTERM, and kills
+// after 3 s.
+//
+// # Concurrency, ownership and lock order
+//
+// A Cluster is safe for concurrent use; several jobs and several clusters
+// may run at once. Cluster.mu guards the worker list and per-worker task
+// counts and is a leaf (never held during I/O). Worker.mu guards stored
+// inputs and running tasks and is a leaf. Every goroutine is owned by a
+// job (task attempts, ended before Execute returns), a worker process
+// (its stdout reader and waiter, ended when the process exits) or a
+// Worker (the gRPC server, ended by Serve's ctx). Tables returned by
+// Execute and RunTask belong to the caller.
+//
+// # Errors
+//
+// ErrUnauthenticated, ErrVersionMismatch, ErrUnreachable (connect or
+// dial timeout: DialTimeout, default 10 s), ErrNoWorkers, ErrTaskFailed,
+// ErrMemoryLimit, ErrClosed, ErrUnknownTask, ErrConfig; check with
+// errors.Is.
+package cluster
