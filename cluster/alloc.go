@@ -144,9 +144,14 @@ func (a *LimitAllocator) Free(b []byte) {
 
 // taskAllocator attributes a task's allocations to the worker's
 // LimitAllocator and cancels the task when the worker goes past its limit.
+// When the task ends, finish forgives the bytes the task never freed
+// (buffers dropped without Release are reclaimed by the Go GC, which
+// GOMEMLIMIT governs), so leaks do not eat the worker's limit.
 type taskAllocator struct {
 	*LimitAllocator
 	cancel func(error)
+	own    atomic.Int64
+	done   atomic.Bool
 }
 
 func (t *taskAllocator) Allocate(size int) []byte {
@@ -162,8 +167,26 @@ func (t *taskAllocator) Reallocate(size int, b []byte) []byte {
 	return nb
 }
 
+func (t *taskAllocator) Free(b []byte) {
+	if t.done.Load() {
+		t.mem.Free(b) // already forgiven by finish
+		return
+	}
+	t.own.Add(-int64(len(b)))
+	t.LimitAllocator.Free(b)
+}
+
 func (t *taskAllocator) check(n int64) {
+	t.own.Add(n)
 	if u := t.used.Add(n); t.limit > 0 && n > 0 && u > t.limit {
 		t.cancel(t.limitError(n))
+	}
+}
+
+// finish ends the task's accounting.
+func (t *taskAllocator) finish() {
+	t.done.Store(true)
+	if rem := t.own.Swap(0); rem != 0 {
+		t.used.Add(-rem)
 	}
 }

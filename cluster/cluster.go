@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,8 +36,22 @@ type Config struct {
 	// CoresPerWorker is each started worker's GOMAXPROCS (default 1).
 	CoresPerWorker int
 	// Binary is the golab executable Start runs as "golab worker"
-	// (default: $GOLAB_BIN, else this process's executable).
+	// (default: $GOLAB_BIN, else this process's executable; with SSHHosts
+	// the same path must hold the same build on every host).
 	Binary string
+
+	// SSHHosts makes Start launch one worker on each of these hosts
+	// ("host" or "user@host") over ssh instead of Workers local ones. The
+	// token travels on the ssh session's stdin, and the worker exits when
+	// the session ends.
+	SSHHosts []string
+	// SSHCommand is the ssh client and its options (default
+	// ["ssh", "-o", "BatchMode=yes", "-T"]); the host and the remote
+	// command are appended.
+	SSHCommand []string
+	// SSHListen is the address remote workers listen on (default
+	// "0.0.0.0:0": all interfaces, a free port).
+	SSHListen string
 
 	// Addrs are running workers' addresses for Connect.
 	Addrs []string
@@ -85,6 +100,12 @@ func (c *Config) defaults() error {
 	}
 	if c.Log == nil {
 		c.Log = io.Discard
+	}
+	if len(c.SSHCommand) == 0 {
+		c.SSHCommand = []string{"ssh", "-o", "BatchMode=yes", "-T"}
+	}
+	if c.SSHListen == "" {
+		c.SSHListen = "0.0.0.0:0"
 	}
 	if _, err := ParseBytes(c.MemoryPerWorker); err != nil {
 		return err
@@ -167,16 +188,20 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		p    *proc
 		err  error
 	}
-	ch := make(chan started, cfg.Workers)
-	for range cfg.Workers {
+	hosts := make([]string, cfg.Workers) // "" launches here
+	if len(cfg.SSHHosts) > 0 {
+		hosts = cfg.SSHHosts
+	}
+	ch := make(chan started, len(hosts))
+	for _, host := range hosts {
 		go func() {
-			addr, p, err := c.launch(sctx, bin, tokenFile)
+			addr, p, err := c.launch(sctx, bin, tokenFile, host)
 			ch <- started{addr, p, err}
 		}()
 	}
 	var addrs []string
 	var firstErr error
-	for range cfg.Workers {
+	for range hosts {
 		s := <-ch
 		if s.p != nil {
 			c.procs = append(c.procs, s.p)
@@ -205,12 +230,25 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	return c, nil
 }
 
-// launch starts one worker and waits for the address it prints.
-func (c *Cluster) launch(ctx context.Context, bin, tokenFile string) (string, *proc, error) {
+// launch starts one worker (on host over ssh, or here when host is "")
+// and waits for the address it prints.
+func (c *Cluster) launch(ctx context.Context, bin, tokenFile, host string) (string, *proc, error) {
 	mem, _ := ParseBytes(c.cfg.MemoryPerWorker)
-	cmd := exec.Command(bin, "worker", "--listen", "127.0.0.1:0", "--memory", c.cfg.MemoryPerWorker,
-		"--cores", strconv.Itoa(c.cfg.CoresPerWorker), "--token-file", tokenFile, "--exit-on-stdin-eof")
-	cmd.Env = append(os.Environ(), "GOMEMLIMIT="+strconv.FormatInt(mem, 10), "GOMAXPROCS="+strconv.Itoa(c.cfg.CoresPerWorker))
+	args := []string{"worker", "--memory", c.cfg.MemoryPerWorker, "--cores", strconv.Itoa(c.cfg.CoresPerWorker), "--exit-on-stdin-eof"}
+	var cmd *exec.Cmd
+	if host == "" {
+		args = append(args, "--listen", "127.0.0.1:0", "--token-file", tokenFile)
+		cmd = exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "GOMEMLIMIT="+strconv.FormatInt(mem, 10), "GOMAXPROCS="+strconv.Itoa(c.cfg.CoresPerWorker))
+	} else {
+		args = append(args, "--listen", c.cfg.SSHListen, "--token-stdin")
+		remote := []string{shellQuote(bin)}
+		for _, a := range args {
+			remote = append(remote, shellQuote(a))
+		}
+		ssh := append(append([]string{}, c.cfg.SSHCommand...), host, "--", strings.Join(remote, " "))
+		cmd = exec.Command(ssh[0], ssh[1:]...)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	p := &proc{cmd: cmd, done: make(chan struct{}), stderr: &tailBuffer{w: c.cfg.Log}}
 	cmd.Stderr = p.stderr
@@ -219,17 +257,23 @@ func (c *Cluster) launch(ctx context.Context, bin, tokenFile string) (string, *p
 		return "", nil, fmt.Errorf("cluster: %w", err)
 	}
 	// The worker exits when this pipe closes, which happens when this
-	// process dies for any reason (Pdeathsig covers only the thread).
+	// process dies for any reason (Pdeathsig covers only the thread, and
+	// does not cross ssh).
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return "", nil, fmt.Errorf("cluster: %w", err)
 	}
 	p.stdin = stdin
 	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("%w: start worker %s: %v", ErrConfig, bin, err)
+		return "", nil, fmt.Errorf("%w: start worker %s: %v", ErrConfig, cmd.Path, err)
+	}
+	if host != "" {
+		io.WriteString(stdin, c.token+"\n")
 	}
 	addrc := make(chan string, 1)
+	readDone := make(chan struct{})
 	go func() {
+		defer close(readDone)
 		sc := bufio.NewScanner(out)
 		sent := false
 		for sc.Scan() {
@@ -243,19 +287,46 @@ func (c *Cluster) launch(ctx context.Context, bin, tokenFile string) (string, *p
 		}
 	}()
 	go func() {
+		<-readDone // Wait closes the pipe; read it to the end first
 		cmd.Wait()
 		close(p.done)
 	}()
+	where := bin
+	if host != "" {
+		where = bin + " on " + host
+	}
 	select {
 	case a, ok := <-addrc:
 		if ok {
-			return a, p, nil
+			return reachableAddr(a, host), p, nil
 		}
 		<-p.done
-		return "", p, fmt.Errorf("%w: worker %s exited before listening (%v): %s", ErrConfig, bin, cmd.ProcessState, p.stderr.String())
+		return "", p, fmt.Errorf("%w: worker %s exited before listening (%v): %s", ErrConfig, where, cmd.ProcessState, p.stderr.String())
 	case <-ctx.Done():
-		return "", p, fmt.Errorf("%w: worker %s did not print its address within %v: %s", ErrUnreachable, bin, c.cfg.DialTimeout, p.stderr.String())
+		return "", p, fmt.Errorf("%w: worker %s did not print its address within %v: %s", ErrUnreachable, where, c.cfg.DialTimeout, p.stderr.String())
 	}
+}
+
+// reachableAddr replaces a wildcard listen address by the ssh host.
+func reachableAddr(addr, host string) string {
+	h, port, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return addr
+	}
+	if ip := net.ParseIP(h); ip != nil && ip.IsUnspecified() {
+		if i := strings.LastIndexByte(host, '@'); i >= 0 {
+			host = host[i+1:]
+		}
+		return net.JoinHostPort(host, port)
+	}
+	return addr
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Connect uses workers already running at cfg.Addrs.

@@ -633,3 +633,66 @@ func alive(pid int) bool {
 	i := strings.LastIndexByte(s, ')')
 	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
+
+// TestTaskMemoryLimit runs a join whose output exceeds the worker's
+// limit: the task is stopped with ErrMemoryLimit instead of the worker
+// being OOM-killed, and the worker keeps serving.
+func TestTaskMemoryLimit(t *testing.T) {
+	c := startCluster(t, Config{Workers: 1, MemoryPerWorker: "4MiB", MaxAttempts: 2, BroadcastRows: 1 << 20})
+	keys := make([]any, 3000)
+	vals := make([]any, 3000)
+	for i := range keys {
+		keys[i] = int64(1)
+		vals[i] = int64(i)
+	}
+	f, _ := dataframe.FromColumns(map[string]any{"k": keys, "v": vals})
+	_, err := c.Collect(context.Background(), f.Lazy().Join(f.Lazy(), dataframe.JoinOptions{On: []string{"k"}}))
+	if !errors.Is(err, ErrMemoryLimit) {
+		t.Fatalf("got %v, want ErrMemoryLimit", err)
+	}
+	t.Log(err)
+	// The worker is still alive and answers.
+	out, err := c.Collect(context.Background(), f.Lazy().GroupBy("k").Agg(col("v").Sum()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.NumRows() != 1 {
+		t.Fatalf("got %d rows", out.NumRows())
+	}
+}
+
+// TestSSHLaunch starts workers through the ssh launcher with a stand-in
+// ssh that runs the remote command locally (no sshd in tests): the token
+// goes over the session's stdin and wildcard addresses become the host.
+func TestSSHLaunch(t *testing.T) {
+	fake := filepath.Join(t.TempDir(), "fake-ssh")
+	script := "#!/bin/sh\n# drop options and host, run the remote command here\nwhile [ \"$1\" != \"--\" ]; do shift; done\nshift\nexec sh -c \"$*\"\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := startCluster(t, Config{SSHHosts: []string{"someone@127.0.0.1", "127.0.0.1"}, SSHCommand: []string{fake}, MemoryPerWorker: "256MiB"})
+	for _, a := range c.Addrs() {
+		if !strings.HasPrefix(a, "127.0.0.1:") {
+			t.Fatalf("address %q does not name the host", a)
+		}
+	}
+	x, _, _ := testTables(2000)
+	lf := queries[2].lf(x.Lazy(), nil, nil)
+	local, _ := lf.Collect(context.Background())
+	dist, err := c.Collect(context.Background(), lf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffRows(t, "ssh cluster", local, dist)
+	pids := c.WorkerPIDs()
+	c.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for _, pid := range pids {
+		for alive(pid) {
+			if time.Now().After(deadline) {
+				t.Fatalf("remote worker %d still runs after Close", pid)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}

@@ -112,6 +112,14 @@
 // never outlive it; Close closes the pipes, sends SIGTERM, and kills
 // after 3 s.
 //
+// With Config.SSHHosts, Start runs "ssh -o BatchMode=yes -T HOST --
+// BIN worker --listen 0.0.0.0:0 --token-stdin --exit-on-stdin-eof ..."
+// per host: the token travels on the session's stdin (never on a command
+// line), the printed wildcard address is rewritten to HOST, and the
+// worker exits when the ssh session ends. For workers managed by the
+// host, golab-worker.service in this directory is a systemd unit; use
+// Connect with their addresses and the token file.
+//
 // # Concurrency, ownership and lock order
 //
 // A Cluster is safe for concurrent use; several jobs and several clusters

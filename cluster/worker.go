@@ -367,6 +367,7 @@ func (s *flightService) DoGet(tk *flight.Ticket, stream flight.FlightService_DoG
 		return status.Errorf(codes.FailedPrecondition, "golab worker: task %s: inputs %v were not uploaded", spec.ID, missing)
 	}
 	mem := &taskAllocator{LimitAllocator: w.alloc, cancel: cancel}
+	defer mem.finish() // runs after the output below is released
 	ctx = exec.WithAllocator(ctx, mem)
 	out, err := w.runTask(ctx, &spec, inputs, mem)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/golab-dev/golab/cluster"
@@ -23,16 +25,26 @@ func runWorker(args []string, stdout, stderr io.Writer) error {
 	mem := fs.String("memory", "2GiB", "memory limit, e.g. 2GiB or 512MiB (sets GOMEMLIMIT and the Arrow allocator limit; 0 for none)")
 	cores := fs.Int("cores", 0, "cores to use (GOMAXPROCS; 0 for all)")
 	tokenFile := fs.String("token-file", "", "`FILE` holding the cluster token (required)")
+	tokenStdin := fs.Bool("token-stdin", false, "read the cluster token from the first line of standard input (the ssh launcher uses it)")
 	stdinEOF := fs.Bool("exit-on-stdin-eof", false, "exit when standard input closes (cluster.Start uses it so workers never outlive the kernel)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *tokenFile == "" {
+	stdin := bufio.NewReader(os.Stdin)
+	var token string
+	switch {
+	case *tokenStdin:
+		line, err := stdin.ReadString('\n')
+		if token = strings.TrimSpace(line); token == "" {
+			return fmt.Errorf("--token-stdin: no token on standard input (%v)", err)
+		}
+	case *tokenFile == "":
 		return errors.New("--token-file is required: write a secret to a file readable only by you and give the same file to cluster.Config.TokenFile")
-	}
-	token, err := cluster.ReadTokenFile(*tokenFile)
-	if err != nil {
-		return err
+	default:
+		var err error
+		if token, err = cluster.ReadTokenFile(*tokenFile); err != nil {
+			return err
+		}
 	}
 	limit, err := cluster.ParseBytes(*mem)
 	if err != nil {
@@ -49,7 +61,7 @@ func runWorker(args []string, stdout, stderr io.Writer) error {
 		defer cancel()
 		ctx = ctx2
 		go func() {
-			io.Copy(io.Discard, os.Stdin)
+			io.Copy(io.Discard, stdin)
 			cancel()
 		}()
 	}

@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"sync/atomic"
+	"unsafe"
 )
 
 var strSeed = maphash.MakeSeed()
@@ -28,11 +29,22 @@ type slot[K comparable] struct {
 	key  K
 }
 
+// slot0 is the slot of tables with large keys: the key lives in keys[code].
+type slot0 struct {
+	h    uint64
+	code int32
+}
+
 // table is an open-addressing (linear probing) hash table that assigns
-// dense codes 0,1,2,... to distinct keys in insertion order. Not safe for
+// dense codes 0,1,2,... to distinct keys in insertion order. Keys of at
+// most 8 bytes are stored in the slots (one memory access per probe);
+// larger keys (strings, shortKeys) are stored once in keys and slots stay
+// 16 bytes, which keeps big tables cache-friendlier. Not safe for
 // concurrent writes; concurrent find is safe once building is done.
 type table[K comparable] struct {
 	slots []slot[K]
+	ext   []slot0
+	big   bool
 	mask  uint64
 	keys  []K
 }
@@ -42,14 +54,44 @@ func newTable[K comparable](hint int) *table[K] {
 	for size < hint*2 {
 		size <<= 1
 	}
-	return &table[K]{slots: make([]slot[K], size), mask: uint64(size - 1), keys: make([]K, 0, hint)}
+	var zero K
+	t := &table[K]{mask: uint64(size - 1), keys: make([]K, 0, hint), big: unsafe.Sizeof(zero) > 8}
+	if t.big {
+		t.ext = make([]slot0, size)
+	} else {
+		t.slots = make([]slot[K], size)
+	}
+	return t
 }
 
 func newStrTable(hint int) *table[string] { return newTable[string](hint) }
 
 func (t *table[K]) len() int { return len(t.keys) }
 
+func (t *table[K]) size() int {
+	if t.big {
+		return len(t.ext)
+	}
+	return len(t.slots)
+}
+
 func (t *table[K]) grow() {
+	if t.big {
+		old := t.ext
+		t.ext = make([]slot0, len(old)*2)
+		t.mask = uint64(len(t.ext) - 1)
+		for _, s := range old {
+			if s.code == 0 {
+				continue
+			}
+			i := s.h & t.mask
+			for t.ext[i].code != 0 {
+				i = (i + 1) & t.mask
+			}
+			t.ext[i] = s
+		}
+		return
+	}
 	old := t.slots
 	t.slots = make([]slot[K], len(old)*2)
 	t.mask = uint64(len(t.slots) - 1)
@@ -67,10 +109,25 @@ func (t *table[K]) grow() {
 
 // insert returns k's code, adding k with the next code when absent.
 func (t *table[K]) insert(k K, h uint64) (int32, bool) {
-	if len(t.keys)*2 >= len(t.slots) {
+	if len(t.keys)*2 >= t.size() {
 		t.grow()
 	}
 	i := h & t.mask
+	if t.big {
+		for {
+			s := &t.ext[i]
+			if s.code == 0 {
+				s.h = h
+				s.code = int32(len(t.keys)) + 1
+				t.keys = append(t.keys, k)
+				return s.code - 1, true
+			}
+			if s.h == h && t.keys[s.code-1] == k {
+				return s.code - 1, false
+			}
+			i = (i + 1) & t.mask
+		}
+	}
 	for {
 		s := &t.slots[i]
 		if s.code == 0 {
@@ -90,6 +147,18 @@ func (t *table[K]) insert(k K, h uint64) (int32, bool) {
 // find returns k's code or -1.
 func (t *table[K]) find(k K, h uint64) int32 {
 	i := h & t.mask
+	if t.big {
+		for {
+			s := &t.ext[i]
+			if s.code == 0 {
+				return -1
+			}
+			if s.h == h && t.keys[s.code-1] == k {
+				return s.code - 1
+			}
+			i = (i + 1) & t.mask
+		}
+	}
 	for {
 		s := &t.slots[i]
 		if s.code == 0 {
@@ -152,7 +221,7 @@ func denseEncodeLocal[K comparable](ctx context.Context, env *Env, n int, key fu
 			if ctx.Err() != nil || bail.Load() {
 				return
 			}
-			if seen := m - lo; t.len() > limit || (seen >= 1<<14 && t.len()*4 > seen) {
+			if seen := m - lo; t.len() > limit || (seen >= 1<<20 && t.len()*2 > seen) {
 				bail.Store(true)
 				return
 			}

@@ -86,3 +86,29 @@ func BenchmarkEvalSessionSize(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIndexGuards measures the cost of the index guards (index.go) in
+// an interpreted loop that indexes by an expression.
+func BenchmarkIndexGuards(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		b.Run(fmt.Sprintf("guards=%v", on), func(b *testing.B) {
+			defer func(old bool) { indexGuards = old }(indexGuards)
+			indexGuards = on
+			s, err := New(Options{Stdout: io.Discard, Stderr: io.Discard})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ctx := context.Background()
+			if _, err := s.Eval(ctx, "func sum(a []int, n int) int {\n\ts := 0\n\tfor j := 0; j < n; j++ {\n\t\ts += a[j%len(a)]\n\t}\n\treturn s\n}\nxs := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}"); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := s.Eval(ctx, "sum(xs, 100000)"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -38,10 +38,24 @@ type checker struct {
 	decls    map[string]string // session declaration key -> source
 	order    []string          // keys in declaration order
 	varTypes map[string]string // session variable -> type expression
+
+	// objs are the session's package-level objects (declarations and
+	// variables) from earlier checks, by name. A cell is checked alone in
+	// a fresh package whose scope holds these objects (checkFast), so its
+	// cost does not grow with the session; nil until the first full check.
+	objs map[string]types.Object
+	// methods maps a session type name to the names of its methods, to
+	// tell when a cell changes the method set of an earlier type (which
+	// needs a full check of the session model).
+	methods map[string]map[string]bool
+	// base is a package whose scope holds exactly objs, reused by cells
+	// that redeclare nothing (most cells), so that checking them does not
+	// copy the session's objects; nil when it must be rebuilt.
+	base *types.Package
 }
 
 func newChecker(pkgPaths map[string]string, syms []map[string]map[string]reflect.Value) *checker {
-	return &checker{im: newSymImporter(syms), decls: map[string]string{}, varTypes: map[string]string{}, sigs: map[string]string{}}
+	return &checker{im: newSymImporter(syms), decls: map[string]string{}, varTypes: map[string]string{}, sigs: map[string]string{}, methods: map[string]map[string]bool{}}
 }
 
 // sessionBase is the token.Pos base of the session file in the checker's
@@ -94,6 +108,10 @@ type cellInfo struct {
 	paths map[string]string // import path -> name used in the session
 	// firstErr is the first hard type error inside the cell, if any.
 	firstErr error
+	// hardErr is the first type error the interpreter would not report
+	// although Go rejects the program: an assignment mismatch such as
+	// df := f() where f returns two values (yaegi assigns the first).
+	hardErr error
 	// needed collects packages a rewrite mentions by name.
 	needed map[string]string // name -> path
 }
@@ -106,6 +124,220 @@ func (c *checker) check(imported map[string]string, want map[string]importSpec, 
 // checkCell type-checks a cell; record says whether its declarations and
 // variables become part of the session model.
 func (c *checker) checkCell(imported map[string]string, want map[string]importSpec, decls []ast.Decl, body *ast.BlockStmt, fset *token.FileSet, record bool) (ci *cellInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.objs == nil {
+		c.initObjsLocked()
+	}
+	if c.objs != nil && c.fastOK(decls) {
+		if ci, ok := c.checkFast(imported, want, decls, body, fset, record); ok {
+			if record {
+				c.recordLocked(ci, decls, body, false)
+			}
+			return ci
+		}
+	}
+	ci = c.checkFull(imported, want, decls, body, fset)
+	if record {
+		c.recordLocked(ci, decls, body, true)
+		c.base = nil
+	} else if c.objs == nil {
+		c.initObjsLocked()
+	}
+	return ci
+}
+
+// initObjsLocked builds the object table of the session model (prelude,
+// stubs and what earlier cells declared) with a full check of no cell.
+func (c *checker) initObjsLocked() {
+	ci := c.checkFull(nil, nil, nil, nil, token.NewFileSet())
+	if ci.pkg != nil {
+		c.recordLocked(ci, nil, nil, true)
+	}
+}
+
+// newCellInfo returns an empty cellInfo.
+func newCellInfo() *cellInfo {
+	return &cellInfo{info: &types.Info{
+		Types:      map[ast.Expr]types.TypeAndValue{},
+		Defs:       map[*ast.Ident]types.Object{},
+		Uses:       map[*ast.Ident]types.Object{},
+		Instances:  map[*ast.Ident]types.Instance{},
+		Selections: map[*ast.SelectorExpr]*types.Selection{},
+	}, paths: map[string]string{}, needed: map[string]string{}}
+}
+
+// fastOK reports whether a cell can be checked against the session's
+// objects alone: it neither adds methods to a type of an earlier cell nor
+// redeclares a type whose methods other cells declared.
+func (c *checker) fastOK(decls []ast.Decl) bool {
+	cellTypes := map[string]bool{}
+	cellMethods := map[string]bool{}
+	for _, d := range decls {
+		switch d := d.(type) {
+		case *ast.GenDecl:
+			if d.Tok == token.TYPE {
+				for _, sp := range d.Specs {
+					cellTypes[sp.(*ast.TypeSpec).Name.Name] = true
+				}
+			}
+		case *ast.FuncDecl:
+			if d.Recv != nil {
+				keys := declKeys(d)
+				if len(keys) != 1 {
+					return false
+				}
+				cellMethods[keys[0]] = true
+			}
+		}
+	}
+	for k := range cellMethods {
+		if t, _, _ := strings.Cut(k, "."); !cellTypes[t] {
+			return false
+		}
+	}
+	for t := range cellTypes {
+		for m := range c.methods[t] {
+			if !cellMethods[t+"."+m] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// cellFileFor builds the file go/types checks for a cell: the session's
+// imports, the cell's declarations and its statements as the body of a
+// function, and the FileSet mirroring the cell's files.
+func cellFileFor(ci *cellInfo, imported map[string]string, want map[string]importSpec, decls []ast.Decl, body *ast.BlockStmt, fset *token.FileSet) (*ast.File, *token.FileSet, map[string]string) {
+	names := map[string]string{}
+	for n, p := range imported {
+		names[n] = p
+	}
+	for n, sp := range want {
+		names[n] = sp.path
+	}
+	for n, p := range names {
+		ci.paths[p] = n
+	}
+	cfset := token.NewFileSet()
+	for _, f := range cellFiles(fset, decls, body) {
+		// go/types looks files up by position: mirror the cell's files.
+		cf := cfset.AddFile(f.Name(), f.Base(), f.Size())
+		cf.SetLines(f.Lines())
+	}
+	// Imports are file-scoped: the cell file gets the session's imports too.
+	imp := &ast.GenDecl{Tok: token.IMPORT, Lparen: 1}
+	for _, n := range sortedKeys(names) {
+		imp.Specs = append(imp.Specs, &ast.ImportSpec{Name: ast.NewIdent(n), Path: &ast.BasicLit{Kind: token.STRING, Value: fmt.Sprintf("%q", names[n])}})
+	}
+	imp.Specs = append(imp.Specs, &ast.ImportSpec{Name: ast.NewIdent("__golabcontext"), Path: &ast.BasicLit{Kind: token.STRING, Value: `"context"`}})
+	cellFile := &ast.File{Name: ast.NewIdent("main"), Decls: append([]ast.Decl{imp}, decls...)}
+	if body != nil {
+		cellFile.Decls = append(cellFile.Decls, &ast.FuncDecl{
+			Name: ast.NewIdent(hiddenPrefix + "Cell"),
+			Type: &ast.FuncType{Params: &ast.FieldList{}},
+			Body: body,
+		})
+	}
+	return cellFile, cfset, names
+}
+
+// errorHandler records the first hard type error inside the cell.
+func errorHandler(ci *cellInfo, fset *token.FileSet) func(error) {
+	return func(err error) {
+		if debugCheck {
+			fmt.Fprintln(os.Stderr, "check:", err)
+		}
+		te, ok := err.(types.Error)
+		if !ok || te.Soft || fset.Position(te.Pos).Filename != srcName {
+			return
+		}
+		if ci.hardErr == nil && strings.HasPrefix(te.Msg, "assignment mismatch") {
+			ci.hardErr = scanner.ErrorList{{Pos: fset.Position(te.Pos), Msg: te.Msg}}
+		}
+		if ci.firstErr != nil {
+			return
+		}
+		if strings.Contains(te.Msg, "declared and not used") || strings.Contains(te.Msg, "imported and not used") {
+			return
+		}
+		ci.firstErr = scanner.ErrorList{{Pos: fset.Position(te.Pos), Msg: te.Msg}}
+	}
+}
+
+// checkFast checks the cell alone, in a package whose scope holds the
+// session's objects from earlier checks: the reusable base package when
+// the cell redeclares nothing that exists, else a fresh copy. ok is false
+// when go/types failed on the cell.
+func (c *checker) checkFast(imported map[string]string, want map[string]importSpec, decls []ast.Decl, body *ast.BlockStmt, fset *token.FileSet, record bool) (ci *cellInfo, ok bool) {
+	ci = newCellInfo()
+	inBase := false
+	defer func() {
+		if r := recover(); r != nil {
+			if debugCheck {
+				fmt.Fprintln(os.Stderr, "fast check panic:", r, string(debug.Stack()))
+			}
+			if inBase {
+				c.base = nil
+			}
+			ci, ok = nil, false
+		}
+	}()
+	redecl := map[string]bool{}
+	for _, d := range decls {
+		if fd, isFunc := d.(*ast.FuncDecl); isFunc && fd.Recv != nil {
+			continue
+		}
+		for _, n := range declNames(d) {
+			redecl[n] = true
+		}
+	}
+	if c.base == nil {
+		c.base = types.NewPackage("main", "main")
+		for _, obj := range c.objs {
+			c.base.Scope().Insert(obj)
+		}
+	}
+	// The base package takes the cell's declarations into its scope, so
+	// it serves only cells whose declarations are new and recorded.
+	inBase = len(redecl) == 0 || record
+	for n := range redecl {
+		if c.base.Scope().Lookup(n) != nil {
+			inBase = false
+		}
+	}
+	pkg := c.base
+	if !inBase {
+		pkg = types.NewPackage("main", "main")
+		for name, obj := range c.objs {
+			if !redecl[name] {
+				pkg.Scope().Insert(obj)
+			}
+		}
+	}
+	cellFile, cfset, _ := cellFileFor(ci, imported, want, decls, body, fset)
+	if body != nil {
+		// var _ = func() { body } instead of func __golabCell: a blank
+		// declaration adds nothing to the (reused) package scope.
+		cellFile.Decls[len(cellFile.Decls)-1] = &ast.GenDecl{Tok: token.VAR, Specs: []ast.Spec{&ast.ValueSpec{
+			Names:  []*ast.Ident{ast.NewIdent("_")},
+			Values: []ast.Expr{&ast.FuncLit{Type: &ast.FuncType{Func: body.Lbrace, Params: &ast.FieldList{}}, Body: body}},
+		}}}
+	}
+	conf := types.Config{Importer: c.im, Error: errorHandler(ci, fset)}
+	ci.pkg = pkg
+	_ = types.NewChecker(&conf, cfset, pkg, ci.info).Files([]*ast.File{cellFile})
+	if !inBase && record {
+		c.base = nil // the cell replaced names; rebuild from objs
+	}
+	return ci, true
+}
+
+// checkFull checks the cell against a source model of the whole session.
+// It is the fallback when a cell changes the method set of an earlier
+// type, and builds the first object table.
+func (c *checker) checkFull(imported map[string]string, want map[string]importSpec, decls []ast.Decl, body *ast.BlockStmt, fset *token.FileSet) (ci *cellInfo) {
 	ci = &cellInfo{info: &types.Info{
 		Types:      map[ast.Expr]types.TypeAndValue{},
 		Defs:       map[*ast.Ident]types.Object{},
@@ -119,10 +351,9 @@ func (c *checker) checkCell(imported map[string]string, want map[string]importSp
 				fmt.Fprintln(os.Stderr, "check panic:", r, string(debug.Stack()))
 			}
 			ci.info = &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{}, Uses: map[*ast.Ident]types.Object{}, Instances: map[*ast.Ident]types.Instance{}, Selections: map[*ast.SelectorExpr]*types.Selection{}}
+			ci.pkg = nil
 		}
 	}()
-	c.mu.Lock()
-	defer c.mu.Unlock()
 
 	// Names the cell (re)declares replace the session's versions.
 	redecl := map[string]bool{}
@@ -204,23 +435,53 @@ func (c *checker) checkCell(imported map[string]string, want map[string]importSp
 			Body: body,
 		})
 	}
-	conf := types.Config{Importer: c.im, Error: func(err error) {
-		if debugCheck {
-			fmt.Fprintln(os.Stderr, "check:", err)
-		}
-		te, ok := err.(types.Error)
-		if !ok || ci.firstErr != nil || te.Soft || fset.Position(te.Pos).Filename != srcName {
-			return
-		}
-		if strings.Contains(te.Msg, "declared and not used") || strings.Contains(te.Msg, "imported and not used") {
-			return
-		}
-		ci.firstErr = scanner.ErrorList{{Pos: fset.Position(te.Pos), Msg: te.Msg}}
-	}}
+	conf := types.Config{Importer: c.im, Error: errorHandler(ci, fset)}
 	ci.pkg, _ = conf.Check("main", cfset, []*ast.File{ctxFile, cellFile}, ci.info)
+	return ci
+}
 
-	if !record {
-		return ci
+// recordLocked remembers the cell's declarations and top-level variables
+// in the session model. full says ci comes from checkFull, whose package
+// scope holds the whole session: the object table is rebuilt from it.
+func (c *checker) recordLocked(ci *cellInfo, decls []ast.Decl, body *ast.BlockStmt, full bool) {
+	if ci.pkg != nil {
+		if full {
+			c.objs = map[string]types.Object{}
+			for _, name := range ci.pkg.Scope().Names() {
+				if name != hiddenPrefix+"Cell" {
+					c.objs[name] = ci.pkg.Scope().Lookup(name)
+				}
+			}
+		} else {
+			for _, d := range decls {
+				if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
+					continue
+				}
+				for _, name := range declNames(d) {
+					if o := ci.pkg.Scope().Lookup(name); o != nil {
+						c.objs[name] = o
+					}
+				}
+			}
+		}
+		if body != nil {
+			for _, st := range body.List {
+				for _, id := range stmtDefIdents(st) {
+					obj := ci.info.Defs[id]
+					if obj == nil {
+						continue
+					}
+					if old, ok := c.objs[id.Name].(*types.Var); ok && types.Identical(old.Type(), obj.Type()) {
+						continue // a variable defined again with the same type (a re-run cell)
+					}
+					v := types.NewVar(token.NoPos, ci.pkg, id.Name, obj.Type())
+					c.objs[id.Name] = v
+					if c.base != nil && c.base.Scope().Insert(v) != nil {
+						c.base = nil // a name defined again: rebuild
+					}
+				}
+			}
+		}
 	}
 	// Remember the cell's declarations and top-level variables.
 	for _, d := range decls {
@@ -240,6 +501,12 @@ func (c *checker) checkCell(imported map[string]string, want map[string]importSp
 		for _, k := range declKeys(d) {
 			if _, ok := c.decls[k]; !ok {
 				c.order = append(c.order, k)
+			}
+			if t, m, isMethod := strings.Cut(k, "."); isMethod {
+				if c.methods[t] == nil {
+					c.methods[t] = map[string]bool{}
+				}
+				c.methods[t][m] = true
 			}
 			c.decls[k] = buf.String()
 			if sig != "" {
@@ -266,7 +533,6 @@ func (c *checker) checkCell(imported map[string]string, want map[string]importSp
 			}
 		}
 	}
-	return ci
 }
 
 // cellFiles returns the files of fset holding the cell's nodes, in base

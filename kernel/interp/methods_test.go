@@ -152,3 +152,42 @@ fmt.Println(card{"d"})`)
 		t.Errorf("fmt.Println(card) printed %q", out.String())
 	}
 }
+
+func TestAssignmentMismatch(t *testing.T) {
+	s, _ := newDisplaySession(t)
+	eval(t, s, "func two() (int, error) { return 1, nil }")
+	for _, tc := range []struct{ cell, want string }{
+		{"x := two()", "cell:1:6: assignment mismatch: 1 variable but two returns 2 values"},
+		{"fmt.Println(1)\ndf := dataframe.New()", "cell:2:7: assignment mismatch: 1 variable but dataframe.New returns 2 values"},
+		{"var y int\ny = two()", "cell:2:5: assignment mismatch: 1 variable but two returns 2 values"},
+	} {
+		_, err := s.Eval(context.Background(), tc.cell)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Eval(%q) = %v, want an error containing %q", tc.cell, err, tc.want)
+		}
+	}
+	if res := eval(t, s, "x, err := two()\nx"); len(res.Values) != 1 || res.Values[0].Int() != 1 {
+		t.Errorf("x, err := two(): %v", res.Values)
+	}
+}
+
+func TestSemicolonStatements(t *testing.T) {
+	s, out := newDisplaySession(t)
+	eval(t, s, `fmt.Println("a"); fmt.Println("b")`)
+	if got := out.String(); got != "a\nb\n" {
+		t.Errorf("output %q", got)
+	}
+	for cell, want := range map[string]int64{
+		"x := 1; y := 2; x + y":                    3,
+		"func f() int { return 4 }; z := f(); z":   4,
+		"type T int; const c T = 5; int(c)":        5,
+		"w := 6;  ;  w":                            6,
+		"for i := 0; i < 3; i++ { _ = i }; 7":      7,
+		"q := []int{1, 2}; q = append(q, 5); q[2]": 5,
+	} {
+		res := eval(t, s, cell)
+		if len(res.Values) != 1 || res.Values[0].Int() != want {
+			t.Errorf("%q = %v, want %d", cell, res.Values, want)
+		}
+	}
+}

@@ -191,10 +191,14 @@ var preludeMain = `import (
 
 var ctx __golabcontext.Context
 
+var __golabPos string
+
 func __golabGoPanic(v any) { __golabrt.GoPanic(v) }
 
 
 func __golabClear(x any) { __golabrt.Clear(x) }
+
+func __golabIndexPanic(i, n int) { __golabrt.IndexPanic(i, n) }
 
 func __golabIValue(err error) any { return __golabrt.IValue(err) }
 

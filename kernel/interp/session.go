@@ -71,6 +71,8 @@ type Session struct {
 		// cannot replace a type).
 		typeAlias map[string]string
 		mono      monoState
+		// ctxVar is the session's ctx variable, cached by setCtxLocked.
+		ctxVar reflect.Value
 	}
 
 	// pkgs maps a package name to its import path, for auto-import. It is
@@ -208,6 +210,7 @@ func (s *Session) start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.mu.in = in
+	s.mu.ctxVar = reflect.Value{}
 	s.mu.imported = map[string]string{}
 	s.mu.decls = map[string]string{}
 	s.mu.funcs = map[string]bool{}
@@ -222,10 +225,11 @@ func (s *Session) start() error {
 func (s *Session) runtimeSymbols() yaegi.Exports {
 	return yaegi.Exports{
 		"golab.dev/rt/rt": {
-			"GoPanic": reflect.ValueOf(s.goPanic),
-			"Clear":   reflect.ValueOf(clearValue),
-			"IValue":  reflect.ValueOf(ivalue),
-			"Unwrap":  reflect.ValueOf(unwrapErr),
+			"GoPanic":    reflect.ValueOf(s.goPanic),
+			"Clear":      reflect.ValueOf(clearValue),
+			"IValue":     reflect.ValueOf(ivalue),
+			"IndexPanic": reflect.ValueOf(indexPanic),
+			"Unwrap":     reflect.ValueOf(unwrapErr),
 			// Compiled sorts for the common element types.
 			"SortInts":     reflect.ValueOf(slices.Sort[[]int, int]),
 			"SortFloat64s": reflect.ValueOf(slices.Sort[[]float64, float64]),
@@ -341,6 +345,27 @@ func formatTrace(lines []string) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
+// withCellPos replaces the position of the cell's own frame in a stack
+// from formatTrace by pos, the position of the running top-level
+// statement; without such a frame (the panic came from a function the
+// cell called, or the trace was empty) the frame is added.
+func withCellPos(stack, pos string) string {
+	if pos == "" {
+		return stack
+	}
+	lines := strings.Split(stack, "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		if lines[i] == "cell(...)" {
+			lines[i+1] = "\t" + pos
+			return strings.Join(lines, "\n")
+		}
+	}
+	if stack != "" {
+		stack += "\n"
+	}
+	return stack + "cell(...)\n\t" + pos
+}
+
 // mapFilePos turns a generated file position into "cell[N]:L:C".
 func mapFilePos(file, line, col string) string {
 	if file != "" && file != srcName {
@@ -397,6 +422,9 @@ func (s *Session) Eval(ctx context.Context, cell string) (res Result, err error)
 		return Result{}, fmt.Errorf("%w: %v", ErrInterrupted, err)
 	}
 
+	if strings.Contains(cell, ctxName) {
+		defer func() { s.mu.ctxVar = reflect.Value{} }()
+	}
 	p, err := s.prepareLocked(cell, n)
 	if err != nil {
 		return Result{}, err
@@ -467,9 +495,14 @@ func (s *Session) runLocked(ctx context.Context, c *chunk, cell string) (reflect
 		}
 		var p yaegi.Panic
 		if errors.As(err, &p) {
+			pos := ""
+			if g, ok := s.mu.in.Globals()[posName]; ok && g.Kind() == reflect.String {
+				pos = g.String()
+			}
 			s.trace.Lock()
 			stack := formatTrace(s.trace.lines)
 			s.trace.Unlock()
+			stack = withCellPos(stack, pos)
 			return reflect.Value{}, &PanicError{Value: p.Value, Msg: panicMessage(p.Value), Stack: stack}
 		}
 		return reflect.Value{}, s.compileError(cell, err)
@@ -550,8 +583,14 @@ func (s *Session) repairLocked() {
 
 // setCtxLocked makes the cell's context visible as the global ctx.
 func (s *Session) setCtxLocked(ctx context.Context) {
-	g, ok := s.mu.in.Globals()[ctxName]
 	ctxType := reflect.TypeOf((*context.Context)(nil)).Elem()
+	if g := s.mu.ctxVar; g.IsValid() {
+		// The variable found for an earlier cell (Globals is O(session));
+		// forgotten when a cell mentions ctx, which may redefine it.
+		g.Set(reflect.ValueOf(&ctx).Elem())
+		return
+	}
+	g, ok := s.mu.in.Globals()[ctxName]
 	if !ok || !g.CanSet() || g.Type() != ctxType {
 		if _, err := s.mu.in.Eval("var ctx " + hiddenPrefix + "context.Context"); err != nil {
 			return
@@ -562,6 +601,7 @@ func (s *Session) setCtxLocked(ctx context.Context) {
 		}
 	}
 	g.Set(reflect.ValueOf(&ctx).Elem())
+	s.mu.ctxVar = g
 }
 
 // importSpec is one package a cell needs.
@@ -821,7 +861,7 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 	}
 	_ = hasMain
 	defined := definedNames(decls, body)
-	globals := s.mu.in.Globals()
+	var globals map[string]reflect.Value // built on demand: O(session)
 	used := usedPackages(decls, body)
 	for _, name := range used {
 		if _, ok := want[name]; ok {
@@ -832,6 +872,12 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 		}
 		if defined[name] || s.mu.funcs[name] || s.mu.types[name] != "" {
 			continue
+		}
+		if _, ok := s.pkgs[name]; !ok {
+			continue
+		}
+		if globals == nil {
+			globals = s.mu.in.Globals()
 		}
 		if _, ok := globals[name]; ok {
 			continue
@@ -872,6 +918,10 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 		info = s.checker.check(s.mu.imported, want, decls, body, fset)
 	}
 
+	if info.hardErr != nil {
+		return nil, s.compileError(cell, info.hardErr)
+	}
+
 	// Rename references to replaced types (before any other rewrite, while
 	// the identifiers are the checked ones).
 	for k, v := range newAlias {
@@ -899,6 +949,16 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 		}
 		if body != nil {
 			ast.Inspect(body, rename)
+		}
+	}
+
+	// Index guards give out-of-range panics Go's message (index.go).
+	if indexGuards {
+		for _, d := range decls {
+			addIndexGuards(info, d)
+		}
+		if body != nil {
+			addIndexGuards(info, body)
 		}
 	}
 
@@ -958,6 +1018,9 @@ func needsTypes(body *ast.BlockStmt) bool {
 // := statements stay global, so later cells still see them.
 func wrapCompound(body *ast.BlockStmt) {
 	for i, st := range body.List {
+		if isIndexGuard(st) {
+			continue // no := inside; a wrapper would show in panic stacks
+		}
 		switch st.(type) {
 		case *ast.ForStmt, *ast.RangeStmt, *ast.IfStmt, *ast.SwitchStmt,
 			*ast.TypeSwitchStmt, *ast.SelectStmt, *ast.BlockStmt, *ast.LabeledStmt:
@@ -1062,7 +1125,7 @@ func (s *Session) orderChunks(fset *token.FileSet, file *ast.File, decls []ast.D
 			if len(pendDecls) > 0 {
 				flush()
 			}
-			pendStmts = append(pendStmts, e.stmt)
+			pendStmts = append(pendStmts, posMarker(fset, e.stmt), e.stmt)
 		}
 	}
 	flush()
@@ -1085,6 +1148,25 @@ func (s *Session) orderChunks(fset *token.FileSet, file *ast.File, decls []ast.D
 		}
 	}
 	return chunks
+}
+
+// posName is the session variable holding the cell position of the
+// running top-level statement: yaegi's panic trace names only the first
+// node of the function (for a cell, its first statement).
+const posName = hiddenPrefix + "Pos"
+
+// posMarker returns `__golabPos = "cell[N]:L:C"` for statement st, placed
+// at st's position (yaegi resolves names by the file of a position).
+func posMarker(fset *token.FileSet, st ast.Stmt) ast.Stmt {
+	p := fset.Position(st.Pos())
+	n, l := splitLine(p.Line)
+	lit := fmt.Sprintf("%q", fmt.Sprintf("cell[%d]:%d:%d", n, l, p.Column))
+	return &ast.AssignStmt{
+		Lhs:    []ast.Expr{&ast.Ident{NamePos: st.Pos(), Name: posName}},
+		TokPos: st.Pos(),
+		Tok:    token.ASSIGN,
+		Rhs:    []ast.Expr{&ast.BasicLit{ValuePos: st.Pos(), Kind: token.STRING, Value: lit}},
+	}
 }
 
 // cellOrder is a sort key for a position in either generated file: both put

@@ -162,6 +162,15 @@ func blankExcept(src string, keep []item) string {
 		for i := it.start; i < it.end && i < len(b); i++ {
 			mask[i] = true
 		}
+		// Keep the explicit semicolon that ends the item, so that items
+		// sharing a line (`a(); b()`) stay separate statements.
+		j := it.end
+		for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
+			j++
+		}
+		if j < len(b) && b[j] == ';' {
+			mask[j] = true
+		}
 	}
 	for i := range b {
 		if !mask[i] && b[i] != '\n' {
