@@ -8,7 +8,7 @@ package symbols
 
 import "reflect"
 
-//go:generate go run github.com/traefik/yaegi/cmd/yaegi@v0.16.1 extract github.com/golab-dev/golab/kernel/display github.com/golab-dev/golab/plotting github.com/golab-dev/golab/dataframe
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi@v0.16.1 extract github.com/golab-dev/golab/kernel/display github.com/golab-dev/golab/plotting github.com/golab-dev/golab/dataframe github.com/golab-dev/golab/cluster
 
 // Symbols is filled by the generated files, keyed "importpath/name".
 var Symbols = map[string]map[string]reflect.Value{}

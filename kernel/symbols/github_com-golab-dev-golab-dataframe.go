@@ -67,6 +67,7 @@ func init() {
 
 		// type definitions
 		"CSVOptions":          reflect.ValueOf((*dataframe.CSVOptions)(nil)),
+		"CSVWriteOptions":     reflect.ValueOf((*dataframe.CSVWriteOptions)(nil)),
 		"CollectOptions":      reflect.ValueOf((*dataframe.CollectOptions)(nil)),
 		"DirOptions":          reflect.ValueOf((*dataframe.DirOptions)(nil)),
 		"DtNamespace":         reflect.ValueOf((*dataframe.DtNamespace)(nil)),
