@@ -52,6 +52,9 @@ type checker struct {
 	// that redeclare nothing (most cells), so that checking them does not
 	// copy the session's objects; nil when it must be rebuilt.
 	base *types.Package
+	// baseUses counts checks in base: each leaves its file scope among the
+	// package scope's children, so base is rebuilt now and then.
+	baseUses int
 }
 
 func newChecker(pkgPaths map[string]string, syms []map[string]map[string]reflect.Value) *checker {
@@ -293,7 +296,11 @@ func (c *checker) checkFast(imported map[string]string, want map[string]importSp
 			redecl[n] = true
 		}
 	}
+	if c.baseUses >= baseRebuild {
+		c.base = nil
+	}
 	if c.base == nil {
+		c.baseUses = 0
 		c.base = types.NewPackage("main", "main")
 		for _, obj := range c.objs {
 			c.base.Scope().Insert(obj)
@@ -308,7 +315,9 @@ func (c *checker) checkFast(imported map[string]string, want map[string]importSp
 		}
 	}
 	pkg := c.base
-	if !inBase {
+	if inBase {
+		c.baseUses++
+	} else {
 		pkg = types.NewPackage("main", "main")
 		for name, obj := range c.objs {
 			if !redecl[name] {
@@ -333,6 +342,10 @@ func (c *checker) checkFast(imported map[string]string, want map[string]importSp
 	}
 	return ci, true
 }
+
+// baseRebuild is how many cells are checked in one base package before it
+// is rebuilt (which drops the scopes go/types attached to it).
+const baseRebuild = 256
 
 // checkFull checks the cell against a source model of the whole session.
 // It is the fallback when a cell changes the method set of an earlier

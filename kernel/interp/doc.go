@@ -38,7 +38,13 @@
 //
 // Before yaegi sees a cell, the kernel type-checks it with go/types against
 // a model of the session (imports, declarations, variable types; package
-// types come from the same reflect symbols yaegi calls) and rewrites:
+// types come from the same reflect symbols yaegi calls) and rewrites. The
+// check is incremental (check.go): the objects earlier cells declared are
+// kept and a cell is checked alone in a package whose scope holds them, so
+// a cell's cost does not grow with the session; only a cell that adds
+// methods to a type of an earlier cell (or redeclares a type whose methods
+// other cells declared) re-checks a source model of the whole session.
+// The rewrites:
 //
 //   - range over integers and over functions (iter.Seq, iter.Seq2,
 //     func(func() bool)), including break, continue, return and labels;
@@ -53,8 +59,21 @@
 //     implemented in interpreted Go (prelude/); slices.Sort of []int,
 //     []float64 and []string calls compiled code;
 //   - method expressions such as (*T).Add; errors.As into session error
-//     types; session values with Error or String methods passed to compiled
-//     functions such as fmt.Println and fmt.Errorf("%w");
+//     types;
+//   - a value of a session type with Error, String or MIMEBundle methods
+//     that is passed as any to a compiled function or method (fmt.Println,
+//     fmt.Errorf("%w"), display.Show, (*display.Handle).Update, plotting)
+//     or is the cell's final value is converted, in interpreted code, to a
+//     compiled interface carrying those methods (error, fmt.Stringer, or
+//     the MIMEBundle interfaces of internal/cellvalue), because yaegi gives
+//     compiled code an interpreted value's methods only through such an
+//     interface; MIMEBundle only for GoLab's own packages, none for
+//     reflective ones (encoding/..., reflect, templates);
+//   - an assignment mismatch (df := dataframe.New(...) where New returns
+//     two values), which yaegi accepts, is reported as go/types does;
+//   - a statement that indexes a slice, array or string with an int, outside
+//     loops, is preceded by a bounds check that raises Go's own runtime
+//     error (index.go);
 //   - statements yaegi mis-scopes at session level (compound statements,
 //     comma-ok and generic multi-value assignments) run inside function
 //     literals;
@@ -71,7 +90,11 @@
 //   - Run-time panics (panic, nil dereference, index out of range, division
 //     by zero, also in goroutines the cell started) are *[PanicError] with
 //     the message Go would print and a stack of interpreted frames
-//     ("cell[N]:L:C"). The session keeps its state.
+//     ("cell[N]:L:C"); the cell's own frame names the line of the running
+//     top-level statement (each is preceded by an assignment of its
+//     position to __golabPos, as yaegi names only a function's first
+//     statement), while frames of functions name their first statement.
+//     The session keeps its state.
 //   - When ctx is cancelled, Eval returns within about a second with an error
 //     wrapping [ErrInterrupted]: loops, channel operations, select and
 //     time.Sleep stop; a goroutine blocked in other compiled code is
@@ -111,7 +134,11 @@
 // a wrapper), reflect shows unexported fields with an X prefix, a nil
 // pointer stored in an interface compares equal to nil, and type switches
 // and assertions to error or runtime.Error miss compiled values.
-// Runtime-error messages of slice indexing lack the index and length. Deep
+// Index-out-of-range messages lack the index and length inside loops, for
+// non-int indexes and for operands with calls (no bounds check is added
+// there), and slice-expression bounds errors always lack them. Frames of
+// functions in panic stacks name the function's first statement, not the
+// panicking line. Deep
 // recursion overflows the Go stack, which is fatal to the process (the
 // evaluator process must be restarted). Under the race detector, yaegi's
 // closure frames report races for goroutines started from function literals

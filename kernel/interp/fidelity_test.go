@@ -3,7 +3,9 @@ package interp_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -59,7 +61,8 @@ func (c card) MIMEBundle() map[string]any { return map[string]any{"text/html": "
 func TestFinalValueMIMEBundle(t *testing.T) {
 	s, _ := newDisplaySession(t)
 	eval(t, s, cardDecl)
-	for _, cell := range []string{`card{"hello"}`, "c := card{\"hello\"}\nc", `func() card { return card{"hello"} }()`} {
+	eval(t, s, `c0 := card{"hello"}; p0 := &c0`)
+	for _, cell := range []string{`card{"hello"}`, "c := card{\"hello\"}\nc", `func() card { return card{"hello"} }()`, "c0", "(c0)", "*p0", "p0"} {
 		res := eval(t, s, cell)
 		if len(res.Values) != 1 {
 			t.Fatalf("%q: got %d values", cell, len(res.Values))
@@ -75,6 +78,22 @@ func TestFinalValueMIMEBundle(t *testing.T) {
 		if data["text/html"] != "<b>hello</b>" {
 			t.Errorf("%q: Render = %v", cell, data)
 		}
+	}
+}
+
+func TestFinalTupleMIMEBundle(t *testing.T) {
+	s, _ := newDisplaySession(t)
+	eval(t, s, cardDecl+"\nfunc mk(s string) (card, error) { return card{s}, nil }")
+	res := eval(t, s, `mk("t")`)
+	if len(res.Values) != 2 {
+		t.Fatalf("got %d values", len(res.Values))
+	}
+	b, ok := res.Values[0].Interface().(interface{ MIMEBundle() map[string]any })
+	if !ok || b.MIMEBundle()["text/html"] != "<b>t</b>" {
+		t.Errorf("first value %T: no MIMEBundle with the interpreted map", res.Values[0].Interface())
+	}
+	if res.Values[1].IsValid() && res.Values[1].Kind() == reflect.Interface && !res.Values[1].IsNil() {
+		t.Errorf("error value = %v, want nil", res.Values[1])
 	}
 }
 
@@ -188,6 +207,66 @@ func TestSemicolonStatements(t *testing.T) {
 		res := eval(t, s, cell)
 		if len(res.Values) != 1 || res.Values[0].Int() != want {
 			t.Errorf("%q = %v, want %d", cell, res.Values, want)
+		}
+	}
+}
+
+func TestIndexOutOfRangeMessage(t *testing.T) {
+	s, _ := newDisplaySession(t)
+	eval(t, s, "func at(xs []int, i int) int {\n\treturn xs[i]\n}")
+	for _, tc := range []struct{ cell, msg, pos string }{
+		{"a := []int{1,2,3}\ni := 5\n_ = a[i]", "runtime error: index out of range [5] with length 3", ":3:1"},
+		{"str := \"abc\"\nk := -1\nfmt.Println(str[k+0])", "runtime error: index out of range [-1]", ":3:1"},
+		{"fmt.Println(1)\nat([]int{1}, 4)", "runtime error: index out of range [4] with length 1", ":2:1"},
+		{"var arr [2]int\nn := 2\narr[n] = 1", "runtime error: index out of range [2] with length 2", ":3:1"},
+	} {
+		_, err := s.Eval(context.Background(), tc.cell)
+		var pe *interp.PanicError
+		if !errors.As(err, &pe) {
+			t.Errorf("%q: err = %v, want a *PanicError", tc.cell, err)
+			continue
+		}
+		if pe.Msg != tc.msg {
+			t.Errorf("%q: Msg = %q, want %q", tc.cell, pe.Msg, tc.msg)
+		}
+		if !strings.Contains(pe.Stack, "cell(...)") || !strings.Contains(pe.Stack, tc.pos) {
+			t.Errorf("%q: Stack = %q, want the cell frame at line %s", tc.cell, pe.Stack, tc.pos)
+		}
+	}
+	// In-range indexes, && guards and loops are unaffected.
+	res := eval(t, s, "b := []int{4, 5}\nj := 1\nok := j < len(b) && b[j] == 5\nt := 0\nfor k := range b { t += b[k] }\nok && t == 9 && b[j] == 5")
+	if len(res.Values) != 1 || !res.Values[0].Bool() {
+		t.Errorf("in-range indexes: %v", res.Values)
+	}
+}
+
+func TestIncrementalCheck(t *testing.T) {
+	s, _ := newDisplaySession(t)
+	// A method added to an earlier type reaches the final value's wrapper.
+	eval(t, s, "type P struct{ X int }")
+	eval(t, s, "p := P{1}")
+	eval(t, s, `func (p P) String() string { return fmt.Sprintf("P<%d>", p.X) }`)
+	if res := eval(t, s, "P{2}"); fmt.Sprint(res.Values[0].Interface()) != "P<2>" {
+		t.Errorf("P{2} = %v", res.Values[0].Interface())
+	}
+	// A variable defined again with another type.
+	eval(t, s, "x := 1")
+	eval(t, s, `x := "s"`)
+	if res := eval(t, s, `slices.Contains([]string{"S"}, strings.ToUpper(x))`); !res.Values[0].Bool() {
+		t.Errorf("slices.Contains = %v", res.Values)
+	}
+	// A function declared again with another result count.
+	eval(t, s, "func two() (int, int) { return 1, 2 }")
+	eval(t, s, "func two() int { return 3 }")
+	if res := eval(t, s, "v := two()\nv"); res.Values[0].Int() != 3 {
+		t.Errorf("two() = %v", res.Values)
+	}
+	// Re-running cells keeps working.
+	for i := 0; i < 3; i++ {
+		eval(t, s, "y := len(\"ab\")")
+		eval(t, s, "func f() int { return y }")
+		if res := eval(t, s, "f() + min(y, 5)"); res.Values[0].Int() != 4 {
+			t.Errorf("f() + min(y, 5) = %v", res.Values)
 		}
 	}
 }

@@ -994,6 +994,16 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 // needsTypes reports whether a statement-only cell uses a construct whose
 // rewrite or result depends on types, or defines a session variable.
 func needsTypes(body *ast.BlockStmt) bool {
+	if n := len(body.List); n > 0 {
+		if es, ok := body.List[n-1].(*ast.ExprStmt); ok {
+			switch ast.Unparen(es.X).(type) {
+			case *ast.Ident, *ast.SelectorExpr, *ast.StarExpr:
+				// The final value may be of a session type whose methods
+				// the renderer must see (captureFinal).
+				return true
+			}
+		}
+	}
 	need := false
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
@@ -1200,10 +1210,14 @@ func (s *Session) captureFinal(c *chunk, blk *ast.BlockStmt, info *cellInfo) {
 		case n == 0:
 			return
 		case n > 1:
+			var rhs ast.Expr = &ast.CallExpr{Fun: ast.NewIdent(hiddenPrefix + "Capture"), Args: []ast.Expr{call}}
+			if w := s.captureMethods(call, info); w != nil {
+				rhs = w
+			}
 			blk.List[len(blk.List)-1] = &ast.AssignStmt{
 				Lhs: []ast.Expr{ast.NewIdent(hiddenPrefix + "Results")},
 				Tok: token.ASSIGN,
-				Rhs: []ast.Expr{&ast.CallExpr{Fun: ast.NewIdent(hiddenPrefix + "Capture"), Args: []ast.Expr{call}}},
+				Rhs: []ast.Expr{rhs},
 			}
 			c.capture = captureTuple
 			return
@@ -1216,6 +1230,44 @@ func (s *Session) captureFinal(c *chunk, blk *ast.BlockStmt, info *cellInfo) {
 	if w := rw.asMethods(es.X, true); w != nil {
 		es.X = w
 	}
+}
+
+// captureMethods returns, for a call with several results of which some
+// have a session type with MIMEBundle, String or Error methods,
+//
+//	func() []any { r0, r1 := call; return []any{__golabAsX(r0), r1} }()
+//
+// so that the renderer sees those methods (see captureFinal), or nil.
+func (s *Session) captureMethods(call *ast.CallExpr, info *cellInfo) ast.Expr {
+	tup, ok := info.typeOf(call).(*types.Tuple)
+	if !ok {
+		return nil
+	}
+	rw := &rewriter{info: info, s: s}
+	pos := call.Pos()
+	var lhs, elts []ast.Expr
+	wrapped := false
+	for i := 0; i < tup.Len(); i++ {
+		r := &ast.Ident{NamePos: pos, Name: fmt.Sprintf("%sR%d", hiddenPrefix, i)}
+		lhs = append(lhs, r)
+		var e ast.Expr = &ast.Ident{NamePos: pos, Name: r.Name}
+		if h := rw.asHelper(tup.At(i).Type(), true); h != "" {
+			e = &ast.CallExpr{Fun: &ast.Ident{NamePos: pos, Name: hiddenPrefix + h}, Lparen: pos, Args: []ast.Expr{e}, Rparen: pos}
+			wrapped = true
+		}
+		elts = append(elts, e)
+	}
+	if !wrapped {
+		return nil
+	}
+	anySlice := &ast.ArrayType{Lbrack: pos, Elt: &ast.Ident{NamePos: pos, Name: "any"}}
+	return &ast.CallExpr{Fun: &ast.FuncLit{
+		Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{}, Results: &ast.FieldList{List: []*ast.Field{{Type: anySlice}}}},
+		Body: &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{
+			&ast.AssignStmt{Lhs: lhs, TokPos: pos, Tok: token.DEFINE, Rhs: []ast.Expr{call}},
+			&ast.ReturnStmt{Return: pos, Results: []ast.Expr{&ast.CompositeLit{Type: &ast.ArrayType{Lbrack: pos, Elt: &ast.Ident{NamePos: pos, Name: "any"}}, Lbrace: pos, Elts: elts, Rbrace: pos}}},
+		}, Rbrace: pos},
+	}, Lparen: pos, Rparen: pos}
 }
 
 // isPrintCall reports calls of fmt.Print, Printf and Println, whose results
