@@ -18,7 +18,6 @@ type router struct {
 	current string            // cell running now, or the last one that ran
 	owner   map[uint64]string // goroutine id -> cell
 	known   map[uint64]bool   // goroutines alive at the last census
-	count   int               // runtime.NumGoroutine at the last census
 }
 
 func newRouter() *router {
@@ -34,18 +33,11 @@ func (r *router) begin(cell string) {
 	r.mu.Unlock()
 }
 
-// end claims for cell the goroutines that appeared while it ran.
+// end claims for cell the goroutines that appeared while it ran. It always
+// takes a census: comparing goroutine counts would miss a goroutine the
+// cell started while an unrelated one ended.
 func (r *router) end(cell string) {
-	if runtime.NumGoroutine() == r.countLocked() {
-		return
-	}
 	r.census(cell)
-}
-
-func (r *router) countLocked() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.count
 }
 
 // census records the live goroutines; new ones are claimed by cell.
@@ -80,7 +72,6 @@ func (r *router) census(cell string) {
 		}
 	}
 	r.known = live
-	r.count = len(live)
 }
 
 // cell returns the cell the calling goroutine writes for.
