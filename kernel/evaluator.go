@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"strings"
 	"sync"
 	"time"
 
@@ -177,6 +178,13 @@ func (ev *evaluator) execute(ctx context.Context, req request) (res executeResul
 
 // run evaluates code and turns its outcome into an executeResult.
 func (ev *evaluator) run(ctx context.Context, code string) executeResult {
+	if name, ok := helpRequest(code); ok {
+		text, found := ev.sess.Inspect(name, len([]rune(name)))
+		if !found {
+			return errorResult("NotFound", fmt.Sprintf("no documentation found for %q", name))
+		}
+		return executeResult{Status: "ok", Page: text}
+	}
 	if m, ok, err := ev.magic(ctx, code); ok || err != nil {
 		if err != nil {
 			return errorFrom(err)
@@ -215,6 +223,21 @@ func (ev *evaluator) runGo(ctx context.Context, code string) executeResult {
 	}
 	data, meta := display.Render(v)
 	return executeResult{Status: "ok", Data: data, Metadata: meta}
+}
+
+// helpRequest recognises IPython's "?name" and "name?" help cells.
+func helpRequest(code string) (string, bool) {
+	c := strings.TrimSpace(code)
+	if strings.ContainsAny(c, "\n;(){} ") || len(c) < 2 {
+		return "", false
+	}
+	switch {
+	case strings.HasPrefix(c, "?"):
+		return strings.TrimLeft(c, "?"), true
+	case strings.HasSuffix(c, "?"):
+		return strings.TrimRight(c, "?"), true
+	}
+	return "", false
 }
 
 type tuple []any

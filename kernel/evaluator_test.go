@@ -189,3 +189,23 @@ func TestEvaluatorStdin(t *testing.T) {
 		t.Errorf("without allow_stdin: %+v, want a clear error", res)
 	}
 }
+
+func TestHelpRequest(t *testing.T) {
+	cases := []struct {
+		code, name string
+		ok         bool
+	}{
+		{"?strings.ToUpper", "strings.ToUpper", true},
+		{"fmt.Println?", "fmt.Println", true},
+		{"  ??x  ", "x", true},
+		{"x := a ? b", "", false},
+		{"f(x)?", "", false},
+		{"?", "", false},
+	}
+	for _, c := range cases {
+		name, ok := helpRequest(c.code)
+		if name != c.name || ok != c.ok {
+			t.Errorf("helpRequest(%q) = %q, %v; want %q, %v", c.code, name, ok, c.name, c.ok)
+		}
+	}
+}

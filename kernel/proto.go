@@ -73,6 +73,8 @@ type executeResult struct {
 	EValue          string         `json:"evalue,omitempty"`
 	Traceback       []string       `json:"traceback,omitempty"`
 	UserExpressions map[string]any `json:"user_expressions,omitempty"`
+	// Page is text for the client's pager (the "page" payload), from ?name.
+	Page string `json:"page,omitempty"`
 }
 
 // completeResult answers opComplete.

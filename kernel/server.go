@@ -368,7 +368,11 @@ func (s *server) handleExecute(sk *socket, m *wire.Message) {
 			ue = map[string]any{}
 		}
 		content["user_expressions"] = ue
-		content["payload"] = []any{}
+		payload := []any{}
+		if res.Page != "" {
+			payload = append(payload, map[string]any{"source": "page", "data": map[string]any{"text/plain": res.Page}, "start": 0})
+		}
+		content["payload"] = payload
 	} else {
 		tb := res.Traceback
 		if tb == nil {

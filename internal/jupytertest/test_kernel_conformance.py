@@ -36,6 +36,7 @@ class GoLabKernelTests(jupyter_kernel_test.KernelTests):
     supported_history_operations = ("tail", "range", "search")
     code_inspect_sample = "strings.ToUpper"
     code_clear_output = 'display.ClearOutput(false)'
+    code_page_something = "?strings.ToUpper"
 
 
 if __name__ == "__main__":
