@@ -62,7 +62,7 @@ check: ## gofmt, vet, import rule, and no diff from go mod tidy / go generate
 	$(GO) generate ./... && git diff --exit-code
 
 .PHONY: bench
-bench: bench-kernel bench-dataframe ## run every benchmark
+bench: bench-kernel bench-dataframe bench-cluster ## run every benchmark
 
 .PHONY: bench-kernel
 bench-kernel: install ## kernel round trip and start-up vs ipykernel
@@ -75,6 +75,14 @@ bench-dataframe: ## db-benchmark at 1e7 rows: GoLab vs Polars, DuckDB, pandas ->
 .PHONY: bench-dataframe-smoke
 bench-dataframe-smoke: ## the same at 1e6 rows (about 1.5 min)
 	bench/dbbench/run.sh --rows 1e6 --out bench/out/dbbench-smoke
+
+.PHONY: bench-cluster
+bench-cluster: ## group-by q1-q10: GoLab local vs 1/2 workers vs Spark vs Dask at 1e7 rows + transport throughput -> bench/out/cluster.csv
+	bench/cluster/run.sh --rows 1e7
+
+.PHONY: bench-cluster-smoke
+bench-cluster-smoke: ## the same at 1e6 rows (about 3 min)
+	bench/cluster/run.sh --rows 1e6 --out bench/out/cluster-smoke
 
 .PHONY: clean
 clean: ## remove build outputs (keeps the virtualenv)
