@@ -3,9 +3,8 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"github.com/golab-dev/golab/internal/testbin"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -25,22 +24,13 @@ func runMain(m *testing.M) int {
 		orphanHelper()
 		return 0
 	}
-	golabBin = os.Getenv("GOLAB_BIN")
-	if golabBin == "" {
-		dir, err := os.MkdirTemp("", "golab-cluster-test-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		golabBin = filepath.Join(dir, "golab")
-		cmd := exec.Command("go", "build", "-o", golabBin, "github.com/golab-dev/golab/cmd/golab")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "build golab for worker processes:", err)
-			return 1
-		}
+	bin, cleanup, err := testbin.Golab()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
+	defer cleanup()
+	golabBin = bin
 	os.Setenv("GOLAB_BIN", golabBin) // for examples, which call Start without Binary
 	return m.Run()
 }

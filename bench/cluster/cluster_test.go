@@ -3,9 +3,8 @@ package clusterbench_test
 import (
 	"context"
 	"fmt"
+	"github.com/golab-dev/golab/internal/testbin"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,22 +25,13 @@ var golabBin string
 func TestMain(m *testing.M) { os.Exit(testMain(m)) }
 
 func testMain(m *testing.M) int {
-	golabBin = os.Getenv("GOLAB_BIN")
-	if golabBin == "" {
-		dir, err := os.MkdirTemp("", "golab-bench-cluster-test-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		golabBin = filepath.Join(dir, "golab")
-		cmd := exec.Command("go", "build", "-o", golabBin, "github.com/golab-dev/golab/cmd/golab")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "build golab for worker processes:", err)
-			return 1
-		}
+	bin, cleanup, err := testbin.Golab()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
+	defer cleanup()
+	golabBin = bin
 	return m.Run()
 }
 

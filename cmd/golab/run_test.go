@@ -11,44 +11,30 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/golab-dev/golab/internal/testbin"
 	"github.com/golab-dev/golab/kernel/batch"
 )
 
 var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
+	binOnce    sync.Once
+	binPath    string
+	binCleanup = func() {}
+	binErr     error
 )
 
 // golabBinary returns $GOLAB_BIN or a golab built once for these tests.
 func golabBinary(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("GOLAB_BIN"); p != "" {
-		return p
-	}
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "golab-run-test-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "golab")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = errors.New(string(out))
-		}
-	})
+	binOnce.Do(func() { binPath, binCleanup, binErr = testbin.Golab() })
 	if binErr != nil {
-		t.Fatalf("build golab: %v", binErr)
+		t.Fatal(binErr)
 	}
 	return binPath
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
+	binCleanup()
 	os.Exit(code)
 }
 

@@ -3,8 +3,9 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"github.com/golab-dev/golab/internal/testbin"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -18,20 +19,13 @@ var golabBin string
 
 func TestMain(m *testing.M) {
 	code := func() int {
-		golabBin = os.Getenv("GOLAB_BIN")
-		if golabBin == "" {
-			dir, err := os.MkdirTemp("", "golab-bin-")
-			if err != nil {
-				panic(err)
-			}
-			defer os.RemoveAll(dir)
-			golabBin = filepath.Join(dir, "golab")
-			cmd := exec.Command("go", "build", "-o", golabBin, "github.com/golab-dev/golab/cmd/golab")
-			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-			if err := cmd.Run(); err != nil {
-				panic("build golab: " + err.Error())
-			}
+		bin, cleanup, err := testbin.Golab()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
 		}
+		defer cleanup()
+		golabBin = bin
 		return m.Run()
 	}()
 	os.Exit(code)
