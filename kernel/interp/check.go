@@ -580,17 +580,6 @@ func cellFiles(fset *token.FileSet, decls []ast.Decl, body *ast.BlockStmt) []*to
 	return out
 }
 
-// emptyInfo is the cellInfo of a cell that was not type-checked.
-func emptyInfo() *cellInfo {
-	return &cellInfo{info: &types.Info{
-		Types:      map[ast.Expr]types.TypeAndValue{},
-		Defs:       map[*ast.Ident]types.Object{},
-		Uses:       map[*ast.Ident]types.Object{},
-		Instances:  map[*ast.Ident]types.Instance{},
-		Selections: map[*ast.SelectorExpr]*types.Selection{},
-	}, paths: map[string]string{}, needed: map[string]string{}}
-}
-
 // varType returns the recorded type of a session variable, or "".
 func (c *checker) varType(name string) string {
 	c.mu.Lock()

@@ -913,7 +913,7 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 	// (skipped for cells no rewrite applies to, such as showing a variable).
 	var info *cellInfo
 	if len(decls) == 0 && len(want) == 0 && body != nil && !needsTypes(body) {
-		info = emptyInfo()
+		info = newCellInfo()
 	} else {
 		info = s.checker.check(s.mu.imported, want, decls, body, fset)
 	}
