@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -44,12 +45,16 @@ func (ev *evaluator) magic(ctx context.Context, code string) (executeResult, boo
 			fmt.Fprintln(stdout, "no variables are defined")
 			break
 		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		// tabwriter writes a table in many small pieces; build it whole so it
+		// reaches the notebook as one stream message.
+		var table bytes.Buffer
+		tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "Variable\tType")
 		for _, v := range vars {
 			fmt.Fprintf(tw, "%s\t%s\n", v.Name, v.Type)
 		}
 		tw.Flush()
+		stdout.Write(table.Bytes())
 	case magic.Reset:
 		if err := ev.sess.Reset(); err != nil {
 			return executeResult{}, true, err

@@ -158,7 +158,12 @@ def summarize(nb):
             if o.output_type == "stream":
                 # %time prints the wall time, which differs between runs.
                 text = re.sub(r"Wall time: [^\n]*", "Wall time: <masked>", o.text)
-                outs.append(("stream", o.name, text))
+                # A stream is a byte stream: where a kernel cuts it into messages is
+                # timing, not content, so consecutive pieces are compared joined.
+                if outs and outs[-1][0] == "stream" and outs[-1][1] == o.name:
+                    outs[-1] = ("stream", o.name, outs[-1][2] + text)
+                else:
+                    outs.append(("stream", o.name, text))
             elif o.output_type in ("execute_result", "display_data"):
                 outs.append((o.output_type, o.data.get("text/plain"), o.data.get("text/html"), sorted(o.data)))
             elif o.output_type == "error":
