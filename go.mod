@@ -5,6 +5,7 @@ go 1.26
 require (
 	github.com/apache/arrow-go/v18 v18.8.0
 	github.com/go-zeromq/zmq4 v0.17.0
+	github.com/segmentio/kafka-go v0.4.51
 	github.com/traefik/yaegi v0.16.1
 	github.com/zeebo/xxh3 v1.1.0
 	golang.org/x/image v0.30.0
