@@ -77,6 +77,9 @@ type evaluator struct {
 		cell       string
 		allowStdin bool
 		input      chan request
+		// refused is set once the running cell has been told that
+		// standard input is not available.
+		refused bool
 	}
 	running sync.WaitGroup
 }
@@ -107,6 +110,7 @@ func (ev *evaluator) handle(req request) {
 		ev.mu.Lock()
 		ev.mu.cancel, ev.mu.cell, ev.mu.allowStdin = cancel, req.Cell, req.AllowStdin
 		ev.mu.input = make(chan request, 1)
+		ev.mu.refused = false
 		ev.mu.Unlock()
 		ev.running.Add(1)
 		go func() {
@@ -429,11 +433,23 @@ func (r *stdinReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// requestInput asks the client for a line. When the client does not allow
+// input, it returns errNoStdin and, the first time in a cell, also writes
+// that message to the cell's stderr: code that reads standard input
+// through bufio often ignores the error and would otherwise just see no
+// input.
 func (ev *evaluator) requestInput(prompt string, password bool) (string, error) {
 	ev.mu.Lock()
 	allow, ch, cell := ev.mu.allowStdin, ev.mu.input, ev.mu.cell
+	tell := (!allow || ch == nil) && !ev.mu.refused
+	if tell {
+		ev.mu.refused = true
+	}
 	ev.mu.Unlock()
 	if !allow || ch == nil {
+		if tell {
+			_, _ = io.WriteString(ev.stream("stderr"), errNoStdin.Error()+"\n")
+		}
 		return "", errNoStdin
 	}
 	ev.send(event{Ev: evInput, Cell: cell, Prompt: prompt, Password: password})

@@ -190,6 +190,56 @@ func TestEvaluatorStdin(t *testing.T) {
 	}
 }
 
+// TestEvaluatorStdinReader checks that os.Stdin read through bufio asks the
+// client for input like fmt.Scan does, one input request per line, and
+// fails with the clear error when the client does not allow input.
+func TestEvaluatorStdinReader(t *testing.T) {
+	h := startEvaluator(t)
+	h.send(request{ID: 1, Op: opExecute, Cell: "c", AllowStdin: true, Code: "r := bufio.NewReader(os.Stdin)\nl1, _ := r.ReadString('\\n')\nsc := bufio.NewScanner(os.Stdin)\nsc.Scan()\nfmt.Printf(\"%q %q\\n\", l1, sc.Text())"})
+	var out string
+	replies := []string{"first", "second"}
+	asked := 0
+	for {
+		e := h.next()
+		if e.Ev == evInput {
+			if asked >= len(replies) {
+				t.Fatalf("input requested %d times, want %d", asked+1, len(replies))
+			}
+			h.send(request{Op: opInputReply, Value: replies[asked]})
+			asked++
+			continue
+		}
+		if e.Ev == evStream {
+			out += e.Text
+		}
+		if e.Ev == evReply {
+			break
+		}
+	}
+	if want := "\"first\\n\" \"second\"\n"; out != want {
+		t.Errorf("output %q, want %q", out, want)
+	}
+	_, res := h.execute(2, "d", "_, err := bufio.NewReader(os.Stdin).ReadString('\\n')\nerr")
+	if res.Status != "error" || !strings.Contains(res.EValue, "allow_stdin") {
+		t.Errorf("without allow_stdin: %+v, want a clear error", res)
+	}
+	// A cell that ignores the error still learns why it read nothing,
+	// once, on stderr.
+	evs, res := h.execute(3, "e", "sc := bufio.NewScanner(os.Stdin)\nfor sc.Scan() {\n}\nsc2 := bufio.NewScanner(os.Stdin)\nsc2.Scan()\nfmt.Println(\"done\")")
+	var stderr, stdout string
+	for _, e := range evs {
+		if e.Ev == evStream && e.Name == "stderr" {
+			stderr += e.Text
+		}
+		if e.Ev == evStream && e.Name == "stdout" {
+			stdout += e.Text
+		}
+	}
+	if res.Status != "ok" || stdout != "done\n" || stderr != errNoStdin.Error()+"\n" {
+		t.Errorf("ignored refusal: status %s, stdout %q, stderr %q; want ok, done and the message once", res.Status, stdout, stderr)
+	}
+}
+
 func TestHelpRequest(t *testing.T) {
 	cases := []struct {
 		code, name string

@@ -69,6 +69,35 @@
 //     compiled code an interpreted value's methods only through such an
 //     interface; MIMEBundle only for GoLab's own packages, none for
 //     reflective ones (encoding/..., reflect, templates);
+//   - arguments of the fmt and log print functions (fmtargs.go): %T of a
+//     value whose static type involves a session type prints the compiled
+//     program's name (main.Point, []*main.Point), and for an interface the
+//     dynamic type's name is found by assertions to the session types;
+//     slices, arrays and maps of session types with String or Error
+//     methods, and interface values holding them (any, []any, error), print
+//     through those methods; %d and other non-string verbs of such a value
+//     print the value, not yaegi's wrapper; %+v names unexported fields of
+//     session structs as Go does (yaegi exports them as Xname), and %#v
+//     also names session struct types (main.Point{X:1, Y:2});
+//   - a session value (not a pointer) assigned or converted to a variable
+//     of a compiled interface type, any included (var err error = MyErr{}),
+//     or passed to an interface parameter of a session function
+//     (show(Point{1, 2})), goes through a function return, the one
+//     conversion after which yaegi keeps its methods (ifaceconv.go);
+//   - a type switch with a case of a compiled interface (error,
+//     runtime.Error, fmt.Stringer) or of a session type becomes an
+//     expression switch over comma-ok assertions, which yaegi gets right;
+//     an interface case also tries the session types implementing it
+//     (typeswitch.go); comma-ok assertions to compiled interfaces such as
+//     runtime.Error compile;
+//   - os.Stdin passed as an io.Reader (bufio.NewReader(os.Stdin),
+//     bufio.NewScanner, io.ReadAll, fmt.Fscan) and os.Stdin.Read read
+//     Options.Stdin, as fmt.Scan does (stdin.go): in the kernel, each read
+//     past the given text asks the client for a line (input_request), or
+//     fails with a clear error when the client does not allow input;
+//   - the type parameters of the session's generic declarations get
+//     kernel names, because yaegi leaves them in the package scope, where
+//     a later `type T int; var v T` failed (typeparams.go);
 //   - an assignment mismatch (df := dataframe.New(...) where New returns
 //     two values), which yaegi accepts, is reported as go/types does;
 //   - a statement that indexes a slice, array or string with an int, outside
@@ -105,8 +134,9 @@
 // Interpreted fmt.Print*, os.Stdout, os.Stderr and log go to Options.Stdout
 // and Options.Stderr through one pipe each, so their order is kept; Eval
 // returns after the cell's output has been written. Output of goroutines
-// that outlive the cell is forwarded when it comes. fmt.Scan reads
-// Options.Stdin.
+// that outlive the cell is forwarded when it comes. fmt.Scan, and os.Stdin
+// read as an io.Reader, read Options.Stdin. Notes about known gaps a cell
+// may meet (notes.go) go to Options.Stderr before the cell runs.
 //
 // # Concurrency and ownership
 //
@@ -128,20 +158,44 @@
 //
 // # Known gaps
 //
-// yaegi represents session-declared types as unnamed reflect types, so %T
-// prints their structure, fmt ignores String and Error methods of elements
-// of slices and maps (and %d of a named integer with a String method prints
-// a wrapper), reflect shows unexported fields with an X prefix, a nil
-// pointer stored in an interface compares equal to nil, and type switches
-// and assertions to error or runtime.Error miss compiled values.
+// yaegi represents session-declared types as unnamed reflect types; the
+// rewrites above hide most of it where static types tell, not all:
+//
+//   - the run-time conversions of interface values (%T, String and Error
+//     methods, type switch cases) find session types by type assertions,
+//     which compare layouts in yaegi: of two session types with the same
+//     underlying type, %T names a value of either after the first declared
+//     and neither is printed through its methods; a session type with a
+//     basic underlying type is tried only where the interface has methods
+//     (an any holding a compiled int would match it);
+//   - reflect and encoders see unexported fields of session structs with
+//     an X prefix (encoding/json writes "Xage"); the cell gets a note on
+//     its standard error when it passes such a type to reflect or an
+//     encoder (notes.go);
+//   - a nil pointer stored in an interface compares equal to nil; the cell
+//     gets a note when a function returns a pointer variable declared
+//     without a value as an interface;
+//   - a type assertion (or type switch case) from a compiled interface
+//     such as error to a session type that is not a pointer fails; the
+//     cell gets a note (a pointer type works);
+//   - the fmt fixes above need a constant format without explicit
+//     argument indexes, and see only static types (and, for interface
+//     values, the dynamic type's String and Error methods): %T of a value
+//     of a session type reached through a non-constant format, the String
+//     method of a session value inside a struct field or a map key, and %#v
+//     of a value held in an interface still show yaegi's representation;
+//   - values of session types handed as any to compiled functions other
+//     than the print functions carry their methods only when their static
+//     type is a session type (wrapMethodArgs), not when it is an interface.
+//
 // Index-out-of-range messages lack the index and length inside loops, for
 // non-int indexes and for operands with calls (no bounds check is added
-// there), and slice-expression bounds errors always lack them. Frames of
-// functions in panic stacks name the function's first statement, not the
-// panicking line. Deep
-// recursion overflows the Go stack, which is fatal to the process (the
-// evaluator process must be restarted). Under the race detector, yaegi's
-// closure frames report races for goroutines started from function literals
-// in loops (see race_on_test.go). The differential corpus (testdata/corpus,
-// see corpus_test.go) records each gap as a known-gap case.
+// there), and slice-expression bounds errors always lack them; the message
+// then says so. Frames of functions in panic stacks name the function's
+// first statement, not the panicking line. Deep recursion overflows the Go
+// stack, which is fatal to the process (the evaluator process must be
+// restarted). Under the race detector, yaegi's closure frames report races
+// for goroutines started from function literals in loops (see
+// race_on_test.go). The differential corpus (testdata/corpus, see
+// corpus_test.go) records each gap as a known-gap case.
 package interp

@@ -133,6 +133,11 @@ func panicMessage(v any) string {
 // yaegiPos is the position prefix yaegi puts on some panic messages.
 var yaegiPos = regexp.MustCompile(`^(?:\S+:)?\d+:\d+: `)
 
+// unknownBounds follows an out-of-range message that lacks the index and
+// length Go prints: the kernel knows them only where it checks bounds
+// itself (index.go), which is not inside loops nor for slice expressions.
+const unknownBounds = " (index and length not known: the kernel reports them only for indexing outside loops)"
+
 // translateReflectPanic maps messages of panics raised inside reflect while
 // interpreting ordinary Go operations to the runtime error Go would raise.
 func translateReflectPanic(msg string) string {
@@ -141,11 +146,11 @@ func translateReflectPanic(msg string) string {
 	case strings.HasPrefix(msg, "reflect: slice index out of range"),
 		strings.HasPrefix(msg, "reflect: array index out of range"),
 		strings.HasPrefix(msg, "reflect: string index out of range"):
-		return "runtime error: index out of range"
+		return "runtime error: index out of range" + unknownBounds
 	case strings.HasPrefix(msg, "reflect: slice bounds out of range"),
 		strings.HasPrefix(msg, "reflect.Value.Slice: slice index out of bounds"),
 		strings.HasPrefix(msg, "reflect.Value.Slice3: slice index out of bounds"):
-		return "runtime error: slice bounds out of range"
+		return "runtime error: slice bounds out of range" + unknownBounds
 	case strings.Contains(msg, "on zero Value"),
 		strings.HasPrefix(msg, "reflect: call of reflect.Value.Elem on zero"),
 		strings.Contains(msg, "nil pointer dereference"):

@@ -270,3 +270,23 @@ func TestIncrementalCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexOutOfRangeInLoop checks that an out-of-range index inside a loop,
+// where the kernel adds no bounds check, says that the numbers are unknown
+// instead of printing a message that looks complete.
+func TestIndexOutOfRangeInLoop(t *testing.T) {
+	s, _ := newDisplaySession(t)
+	for _, cell := range []string{
+		"xs := []int{1}\nfor i := 0; i < 3; i++ {\n\t_ = xs[i]\n}",
+		"ys := []int{1, 2}\nfor range 2 {\n\tfmt.Println(ys[1:5])\n}",
+	} {
+		_, err := s.Eval(context.Background(), cell)
+		var pe *interp.PanicError
+		if !errors.As(err, &pe) {
+			t.Fatalf("%q: err = %v, want a *PanicError", cell, err)
+		}
+		if !strings.HasPrefix(pe.Msg, "runtime error: ") || !strings.Contains(pe.Msg, "out of range (index and length not known") {
+			t.Errorf("%q: Msg = %q, want the runtime error with the note that the numbers are unknown", cell, pe.Msg)
+		}
+	}
+}

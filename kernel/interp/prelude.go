@@ -61,7 +61,7 @@ func __golabAsStringer(s __golabfmt.Stringer) __golabfmt.Stringer {
 	return v
 }
 
-func __golabMin[T __golabOrdered](x T, ys ...T) T {
+func __golabMin[__golabT __golabOrdered](x __golabT, ys ...__golabT) __golabT {
 	for _, y := range ys {
 		if x != x {
 			return x
@@ -73,7 +73,7 @@ func __golabMin[T __golabOrdered](x T, ys ...T) T {
 	return x
 }
 
-func __golabMax[T __golabOrdered](x T, ys ...T) T {
+func __golabMax[__golabT __golabOrdered](x __golabT, ys ...__golabT) __golabT {
 	for _, y := range ys {
 		if x != x {
 			return x
@@ -102,11 +102,11 @@ func __golabPull0(seq func(func() bool)) (func() bool, func()) {
 	}, stop
 }
 
-func __golabPull[V any](seq func(func(V) bool)) (func() (V, bool), func()) {
+func __golabPull[__golabV any](seq func(func(__golabV) bool)) (func() (__golabV, bool), func()) {
 	req := make(chan bool)
 	got := make(chan bool)
 	fin := make(chan any, 1)
-	var cur V
+	var cur __golabV
 	started, finished := false, false
 	run := func() {
 		done := false
@@ -121,15 +121,15 @@ func __golabPull[V any](seq func(func(V) bool)) (func() (V, bool), func()) {
 			done = true
 			return
 		}
-		seq(func(v V) bool {
+		seq(func(v __golabV) bool {
 			cur = v
 			got <- true
 			return <-req
 		})
 		done = true
 	}
-	next := func() (V, bool) {
-		var zero V
+	next := func() (__golabV, bool) {
+		var zero __golabV
 		if finished {
 			return zero, false
 		}
@@ -165,16 +165,16 @@ func __golabPull[V any](seq func(func(V) bool)) (func() (V, bool), func()) {
 	return next, stop
 }
 
-type __golabPair[K, V any] struct {
-	k K
-	v V
+type __golabPair[__golabK, __golabV any] struct {
+	k __golabK
+	v __golabV
 }
 
-func __golabPull2[K, V any](seq func(func(K, V) bool)) (func() (K, V, bool), func()) {
-	next, stop := __golabPull[__golabPair[K, V]](func(yield func(__golabPair[K, V]) bool) {
-		seq(func(k K, v V) bool { return yield(__golabPair[K, V]{k, v}) })
+func __golabPull2[__golabK, __golabV any](seq func(func(__golabK, __golabV) bool)) (func() (__golabK, __golabV, bool), func()) {
+	next, stop := __golabPull[__golabPair[__golabK, __golabV]](func(yield func(__golabPair[__golabK, __golabV]) bool) {
+		seq(func(k __golabK, v __golabV) bool { return yield(__golabPair[__golabK, __golabV]{k, v}) })
 	})
-	return func() (K, V, bool) {
+	return func() (__golabK, __golabV, bool) {
 		p, ok := next()
 		return p.k, p.v, ok
 	}, stop
@@ -185,6 +185,7 @@ func __golabPull2[K, V any](seq func(func(K, V) bool)) (func() (K, V, bool), fun
 var preludeMain = `import (
 	__golabcontext "context"
 	__golabfmt "fmt"
+	__golabio "io"
 	__golabrt "golab.dev/rt"
 	__golabcell "github.com/golab-dev/golab/kernel/interp/internal/cellvalue"
 )
@@ -199,6 +200,16 @@ func __golabGoPanic(v any) { __golabrt.GoPanic(v) }
 func __golabClear(x any) { __golabrt.Clear(x) }
 
 func __golabIndexPanic(i, n int) { __golabrt.IndexPanic(i, n) }
+
+func __golabStdin() __golabio.Reader { return __golabrt.Stdin() }
+
+func __golabCompiled(v any) bool { return __golabrt.Compiled(v) }
+
+func __golabUnexport(v any, names ...string) any { return __golabrt.Unexport(v, names...) }
+
+func __golabGoSyntax(v any, names []string, zeros []any, types []string) any {
+	return __golabrt.GoSyntax(v, names, zeros, types)
+}
 
 func __golabIValue(err error) any { return __golabrt.IValue(err) }
 

@@ -43,6 +43,12 @@ type rewriter struct {
 	// encl and labels come from prepass.
 	encl   map[*ast.RangeStmt]*types.Signature
 	labels map[*ast.RangeStmt]string
+	// ifaceTargets maps right-hand sides to the compiled interface type
+	// they are assigned to (ifaceconv.go).
+	ifaceTargets map[ast.Expr]types.Type
+	// verbs holds, per fmt or log print call, the arguments that are
+	// printed without calling their methods (fmtargs.go).
+	verbs map[*ast.CallExpr]map[int]bool
 }
 
 func (rw *rewriter) decl(d ast.Decl) {
@@ -61,6 +67,7 @@ func (rw *rewriter) walk(n ast.Node) {
 	}
 	rw.prepass(n)
 	rw.collectLoopVars(n)
+	rw.collectIfaceTargets(n)
 	walkValue(reflect.ValueOf(n), rw)
 }
 
@@ -148,6 +155,14 @@ func (rw *rewriter) expr(e ast.Expr) ast.Expr {
 	if rw.exprHook != nil {
 		return rw.exprHook(e)
 	}
+	r := rw.expr1(e)
+	if c := rw.ifaceConv(e, r); c != nil {
+		return c
+	}
+	return r
+}
+
+func (rw *rewriter) expr1(e ast.Expr) ast.Expr {
 	switch e := e.(type) {
 	case *ast.CallExpr:
 		return rw.call(e)
@@ -211,6 +226,11 @@ func (rw *rewriter) call(c *ast.CallExpr) ast.Expr {
 	if r := rw.errorsAs(c); r != nil {
 		return r
 	}
+	if r := rw.ifaceConvCall(c); r != nil {
+		return r
+	}
+	rw.stdinArgs(c)
+	rw.fmtArgs(c)
 	rw.wrapMethodArgs(c)
 	rw.instantiate(c)
 	return nil
@@ -270,7 +290,11 @@ func (rw *rewriter) wrapMethodArgs(c *ast.CallExpr) {
 		return
 	}
 	mime := !stdlibPath(path)
+	plain := rw.verbs[c]
 	for i, a := range c.Args {
+		if plain[i] {
+			continue
+		}
 		var pt types.Type
 		switch {
 		case sig.Variadic() && i >= sig.Params().Len()-1:
@@ -623,6 +647,10 @@ func (rw *rewriter) stmt(s ast.Stmt) ast.Stmt {
 		}
 	case *ast.GoStmt:
 		return rw.goStmt(s)
+	case *ast.TypeSwitchStmt:
+		if r := rw.typeSwitch(s); r != nil {
+			return r
+		}
 	case *ast.AssignStmt:
 		rw.multiGeneric(s)
 	case *ast.DeclStmt:
@@ -731,7 +759,7 @@ func (rw *rewriter) wrapCommaOk(r ast.Expr) ast.Expr {
 	}
 	v, ok := rw.name("V"), rw.name("Ok")
 	return &ast.CallExpr{Fun: &ast.FuncLit{
-		Type: &ast.FuncType{Func: r.Pos(), Params: &ast.FieldList{}, Results: &ast.FieldList{List: []*ast.Field{{Type: typeExpr(ts)}, {Type: ast.NewIdent("bool")}}}},
+		Type: &ast.FuncType{Func: r.Pos(), Params: &ast.FieldList{}, Results: &ast.FieldList{List: []*ast.Field{{Type: typeExprAt(ts, r.Pos())}, {Type: ast.NewIdent("bool")}}}},
 		Body: &ast.BlockStmt{List: []ast.Stmt{
 			&ast.AssignStmt{Lhs: []ast.Expr{v, ok}, Tok: token.DEFINE, Rhs: []ast.Expr{r}},
 			&ast.ReturnStmt{Results: []ast.Expr{ast.NewIdent(v.Name), ast.NewIdent(ok.Name)}},

@@ -229,6 +229,10 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 			"Clear":      reflect.ValueOf(clearValue),
 			"IValue":     reflect.ValueOf(ivalue),
 			"IndexPanic": reflect.ValueOf(indexPanic),
+			"Stdin":      reflect.ValueOf(s.stdin),
+			"Compiled":   reflect.ValueOf(compiledNamed),
+			"Unexport":   reflect.ValueOf(unexportFields),
+			"GoSyntax":   reflect.ValueOf(goSyntaxFields),
 			"Unwrap":     reflect.ValueOf(unwrapErr),
 			// Compiled sorts for the common element types.
 			"SortInts":     reflect.ValueOf(slices.Sort[[]int, int]),
@@ -247,6 +251,71 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 			"Exit": reflect.ValueOf(func(code int) { panic(ExitError{Code: code}) }),
 		},
 	}
+}
+
+// stdin is the reader behind os.Stdin where a cell uses it as an
+// io.Reader (see stdinArgs): Options.Stdin, else the process's.
+func (s *Session) stdin() io.Reader {
+	if s.opts.Stdin != nil {
+		return s.opts.Stdin
+	}
+	return os.Stdin
+}
+
+// compiledNamed reports whether v's dynamic type (or the element type of a
+// pointer) is a named type of a compiled package other than yaegi's. yaegi
+// hands values of session types to compiled code as unnamed types, their
+// basic underlying type or its own wrapper types, so such a value is never
+// of a session type.
+func compiledNamed(v any) bool {
+	t := reflect.TypeOf(v)
+	if t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Name() == "" || t.PkgPath() == "" {
+		return false
+	}
+	return !strings.HasPrefix(t.PkgPath(), "github.com/traefik/yaegi/")
+}
+
+// unexportFields returns v wrapped so that %+v prints the fields the
+// interpreter exported with an X prefix (Xage) under their own names.
+func unexportFields(v any, names ...string) any { return unexported{v: v, names: names} }
+
+// goSyntaxFields returns v wrapped so that %#v prints, for each zero value
+// of a session struct type in zeros, the type's name (from typeNames)
+// where reflect prints its layout, and the fields in names under their own
+// names.
+func goSyntaxFields(v any, names []string, zeros []any, typeNames []string) any {
+	u := unexported{v: v, names: names}
+	for i, z := range zeros {
+		if t := reflect.TypeOf(z); t != nil && i < len(typeNames) {
+			u.types = append(u.types, [2]string{t.String(), typeNames[i]})
+		}
+	}
+	// Outer layouts contain inner ones: replace the longest first.
+	sort.SliceStable(u.types, func(i, j int) bool { return len(u.types[i][0]) > len(u.types[j][0]) })
+	return u
+}
+
+// unexported is the fmt.Formatter of unexportFields and goSyntaxFields.
+type unexported struct {
+	v     any
+	names []string
+	types [][2]string // layout as reflect prints it, name
+}
+
+// Format prints u.v with the directive, then renames the types and the
+// fields.
+func (u unexported) Format(f fmt.State, verb rune) {
+	s := fmt.Sprintf(fmt.FormatString(f, verb), u.v)
+	for _, t := range u.types {
+		s = strings.ReplaceAll(s, t[0], t[1])
+	}
+	for _, n := range u.names {
+		s = strings.ReplaceAll(s, "X"+n+":", n+":")
+	}
+	_, _ = io.WriteString(f, s)
 }
 
 // goPanic records a panic recovered in a goroutine started by a cell.
@@ -428,6 +497,9 @@ func (s *Session) Eval(ctx context.Context, cell string) (res Result, err error)
 	p, err := s.prepareLocked(cell, n)
 	if err != nil {
 		return Result{}, err
+	}
+	for _, note := range p.notes {
+		fmt.Fprintln(s.stderr, note)
 	}
 	s.trace.Lock()
 	s.trace.goPanic = nil
@@ -776,6 +848,8 @@ func unwrapValue(v reflect.Value) reflect.Value {
 type prepared struct {
 	imports []importSpec
 	chunks  []*chunk
+	// notes are written to Options.Stderr before the cell runs (nilptr.go).
+	notes []string
 }
 
 // prepareLocked parses, splits and rewrites a cell.
@@ -860,6 +934,7 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 		decls = append(decls, d)
 	}
 	_ = hasMain
+	decls = lateVars(fset, decls, body)
 	defined := definedNames(decls, body)
 	var globals map[string]reflect.Value // built on demand: O(session)
 	used := usedPackages(decls, body)
@@ -952,6 +1027,15 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 		}
 	}
 
+	var roots []ast.Node
+	for _, d := range decls {
+		roots = append(roots, d)
+	}
+	if body != nil {
+		roots = append(roots, body)
+	}
+	p.notes = nilPointerNotes(info, fset, roots)
+
 	// Index guards give out-of-range panics Go's message (index.go).
 	if indexGuards {
 		for _, d := range decls {
@@ -973,6 +1057,8 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 	if rw.err != nil {
 		return nil, s.compileError(cell, rw.err)
 	}
+	p.notes = append(p.notes, stdinNotes(info, fset, roots)...)
+	hideTypeParams(info, decls)
 	if body != nil {
 		wrapCompound(body)
 	}

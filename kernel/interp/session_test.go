@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"sync"
@@ -250,6 +251,37 @@ func TestStdin(t *testing.T) {
 	}
 }
 
+// TestStdinReaders checks that os.Stdin read as an io.Reader (bufio,
+// io.ReadAll, fmt.Fscan, os.Stdin.Read) reads Options.Stdin, as fmt.Scan
+// does.
+func TestStdinReaders(t *testing.T) {
+	for _, tc := range []struct{ input, cell, want string }{
+		{"alice\n", "r := bufio.NewReader(os.Stdin)\nline, err := r.ReadString('\\n')\nfmt.Printf(\"%q %v\\n\", line, err)", "\"alice\\n\" <nil>\n"},
+		{"a b\nc\n", "sc := bufio.NewScanner(os.Stdin)\nfor sc.Scan() {\n\tfmt.Println(\"line:\", sc.Text())\n}\nfmt.Println(sc.Err())", "line: a b\nline: c\n<nil>\n"},
+		{"x\ny", "b, err := io.ReadAll(os.Stdin)\nfmt.Println(len(b), err)", "3 <nil>\n"},
+		{"7 8\n", "var a, b int\nfmt.Fscan(os.Stdin, &a, &b)\nfmt.Println(a + b)", "15\n"},
+		{"hey", "buf := make([]byte, 8)\nn, _ := os.Stdin.Read(buf)\nfmt.Println(string(buf[:n]))", "hey\n"},
+		{"1\n2\n", "var x int\nfmt.Scan(&x)\nsc := bufio.NewScanner(os.Stdin)\nsc.Scan()\nfmt.Println(x, sc.Text())", "1 2\n"},
+		// os.Stdin kept as an *os.File reads the process's input: a note says so.
+		{"", "f := os.Stdin\n_ = f", "golab: note: line 1 uses os.Stdin as an *os.File, which reads the kernel process's (empty) standard input; pass os.Stdin straight to a reader (bufio.NewReader(os.Stdin), bufio.NewScanner(os.Stdin), io.ReadAll(os.Stdin)) or use fmt.Scan to read from the notebook\n"},
+		{"", "_, err := os.Stdin.Stat()\n_ = err", ""},
+	} {
+		out := &syncBuffer{}
+		// A plain io.Reader like the kernel's (not an io.RuneScanner).
+		s, err := New(Options{Stdout: out, Stderr: out, Stdin: io.MultiReader(strings.NewReader(tc.input))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Eval(context.Background(), tc.cell); err != nil {
+			t.Errorf("%q: %v", tc.cell, err)
+		}
+		if got := out.String(); got != tc.want {
+			t.Errorf("%q: output %q, want %q", tc.cell, got, tc.want)
+		}
+		s.Close()
+	}
+}
+
 func TestSymbols(t *testing.T) {
 	syms := map[string]map[string]reflect.Value{
 		"example.com/lib/greet/greet": {
@@ -422,4 +454,36 @@ func FuzzEval(f *testing.F) {
 		defer cancel()
 		_, _ = s.Eval(ctx, cell)
 	})
+}
+
+// TestNilPointerNote checks the note Eval writes when a function returns a
+// possibly nil pointer of a session type as an interface, which the
+// interpreter turns into a nil interface (a known gap).
+func TestNilPointerNote(t *testing.T) {
+	out := &syncBuffer{}
+	s, err := New(Options{Stdout: out, Stderr: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	eval(t, s, "type E struct{}\n\nfunc (*E) Error() string { return \"E\" }")
+	eval(t, s, "func get(fail bool) error {\n\tvar p *E\n\tif fail {\n\t\treturn p\n\t}\n\treturn nil\n}")
+	want := "golab: note: line 4 returns p (a *E) as error: if it is nil, the interpreter returns a nil error, where Go returns a non-nil error holding a nil pointer (a known gap of the kernel)\n"
+	if got := out.String(); got != want {
+		t.Errorf("output %q, want %q", got, want)
+	}
+	// A pointer that is set, or returned as itself, gives no note.
+	out.Reset()
+	eval(t, s, "func mk() (*E, error) {\n\tvar p *E\n\treturn p, nil\n}\nfunc mk2() error {\n\tp := &E{}\n\treturn p\n}")
+	if got := out.String(); got != "" {
+		t.Errorf("unexpected note %q", got)
+	}
+	// An assertion from error to a session value type.
+	out.Reset()
+	eval(t, s, "type V struct{}\n\nfunc (V) Error() string { return \"V\" }")
+	eval(t, s, "var err error = V{}\n_, ok := err.(V)\n_ = ok")
+	want = "golab: note: line 2 asserts to V: the interpreter does not find a V value (not a pointer) stored in an error, so the assertion fails (a known gap of the kernel); a pointer type (*V) works\n"
+	if got := out.String(); got != want {
+		t.Errorf("output %q, want %q", got, want)
+	}
 }
