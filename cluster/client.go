@@ -47,7 +47,12 @@ func dial(ctx context.Context, addr, token string) (*workerClient, error) {
 		// Notice a host that vanished without closing connections (cut
 		// link, power loss) within ~15 s instead of waiting for TaskTimeout.
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 10 * time.Second, Timeout: 5 * time.Second, PermitWithoutStream: true}),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsg), grpc.MaxCallSendMsgSize(maxMsg)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsg), grpc.MaxCallSendMsgSize(maxMsg), grpc.ForceCodecV2(newFlightCodec())),
+		// Bulk transfer: large socket buffers (fewer syscalls) and fixed
+		// large flow-control windows (no stalls while the BDP estimator
+		// grows them).
+		grpc.WithWriteBufferSize(ioBuffer), grpc.WithReadBufferSize(ioBuffer),
+		grpc.WithInitialWindowSize(streamWindow), grpc.WithInitialConnWindowSize(connWindow))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrUnreachable, addr, err)
 	}
@@ -119,9 +124,8 @@ func (c *workerClient) upload(ctx context.Context, job, name string, t *physical
 	if err != nil {
 		return c.wrap(err, "upload")
 	}
-	wr := flight.NewRecordWriter(st, ipc.WithSchema(t.Schema))
-	wr.SetFlightDescriptor(&flight.FlightDescriptor{Type: flight.DescriptorPATH, Path: []string{job, name}})
-	err = eachRecord(t, wr.Write)
+	wr, _ := newRecordSender(st, t.Schema, &flight.FlightDescriptor{Type: flight.DescriptorPATH, Path: []string{job, name}})
+	err = eachRecord(t, batchBytesFor(c.info.Limit), wr.Write)
 	if cerr := wr.Close(); err == nil {
 		err = cerr
 	}

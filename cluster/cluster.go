@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,11 +70,26 @@ type Config struct {
 	// Partitions is the number of partitions scans are split into
 	// (default 2 per worker).
 	Partitions int
+	// ScanOnCoordinator reads file scans (ScanParquet, ScanDir) on the
+	// coordinator and sends the data to the workers. By default every
+	// worker reads its share (files, row groups) itself, which needs the
+	// path readable on every worker (always true for Start's local
+	// workers; a shared directory for Connect and SSHHosts).
+	ScanOnCoordinator bool
 	// BroadcastRows: a join side with at most this many rows is sent
 	// whole to every task of the other side (default 200000).
 	BroadcastRows int
 	// Log receives worker stderr and cluster events (default: discarded).
 	Log io.Writer
+
+	// OnProgress receives a running job's progress at most 5 times a
+	// second and once more when the job ends (Finished set). When nil, a
+	// job run from a notebook shows an HTML progress bar that updates in
+	// place (jobs done within half a second show none); elsewhere nothing
+	// is shown.
+	OnProgress func(JobProgress)
+	// NoProgress turns progress reports off, in a notebook too.
+	NoProgress bool
 }
 
 func (c *Config) defaults() error {
@@ -128,7 +144,7 @@ type Cluster struct {
 		workers []*workerState
 		closed  bool
 		jobs    int
-		stages  string // the running job's progress, for MIMEBundle
+		running map[string]JobProgress // running jobs' progress, for MIMEBundle
 	}
 }
 
@@ -513,8 +529,13 @@ func (c *Cluster) Status(ctx context.Context) []WorkerStatus {
 func (c *Cluster) MIMEBundle() map[string]any {
 	st := c.Status(context.Background())
 	c.mu.Lock()
-	closed, progress := c.mu.closed, c.mu.stages
+	closed := c.mu.closed
+	var jobs []JobProgress
+	for _, p := range c.mu.running {
+		jobs = append(jobs, p)
+	}
 	c.mu.Unlock()
+	sort.Slice(jobs, func(a, b int) bool { return jobs[a].Job < jobs[b].Job })
 	var h, t strings.Builder
 	state := "running"
 	if closed {
@@ -522,9 +543,10 @@ func (c *Cluster) MIMEBundle() map[string]any {
 	}
 	fmt.Fprintf(&h, "<div class=\"golab-cluster\"><b>GoLab cluster</b> (%d workers, %s)", len(st), state)
 	fmt.Fprintf(&t, "GoLab cluster (%d workers, %s)\n", len(st), state)
-	if progress != "" {
-		fmt.Fprintf(&h, "<br>job: %s", html.EscapeString(progress))
-		fmt.Fprintf(&t, "job: %s\n", progress)
+	for _, p := range jobs {
+		b := p.MIMEBundle()
+		h.WriteString(b["text/html"].(string))
+		fmt.Fprintf(&t, "%s\n", b["text/plain"])
 	}
 	h.WriteString("<table><tr><th>worker</th><th>pid</th><th>cores</th><th>memory used / limit</th><th>running tasks</th><th>tasks done</th><th>state</th></tr>")
 	for _, s := range st {

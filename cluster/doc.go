@@ -18,20 +18,39 @@
 // Arrow Flight over gRPC. Every request carries the cluster token in the
 // "golab-cluster-token" metadata; workers compare it in constant time and
 // answer Unauthenticated (ErrUnauthenticated here) otherwise. Task inputs
-// go up with DoPut (Arrow IPC batches of at most 64Ki rows, descriptor
-// path [job, input]); a task runs with DoGet, whose ticket is the JSON
-// taskSpec (a plan fragment or a registered function name) and whose
-// stream is the result, each batch tagged with its hash bucket in the
-// app metadata. DoAction serves "hello", "status" and "drop" (free a
-// job's leftovers, cancel its tasks).
+// go up with DoPut (Arrow IPC batches, descriptor path [job, input]); a
+// task runs with DoGet, whose ticket is the JSON taskSpec (a plan
+// fragment or a registered function name, and the scan splits the task
+// reads itself) and whose stream is the result, each batch tagged with
+// its hash bucket in the app metadata. DoAction serves "hello", "status"
+// and "drop" (free a job's leftovers, cancel its tasks).
+//
+// The data path is tuned for bulk transfer (transport.go): IPC without
+// compression; a table goes in one batch when it fits (up to an eighth of
+// the receiving worker's memory limit, at most 512 MiB), since
+// concatenating batches on arrival costs more than overlapping them
+// gains; a gRPC codec that sends a batch's Arrow buffers without copying
+// them into a message and receives the body without a second copy (the
+// bytes on the wire stay standard Flight); 1 MiB socket buffers and fixed
+// 32/64 MiB flow-control windows; a task's inputs go up on concurrent
+// streams.
 //
 // # Execution
 //
 // Cluster implements dataframe/exec.Executor. Execute turns the optimized
 // logical plan into stages, cut at exchanges:
 //
-//   - Scan: the source is read on the coordinator (in-memory frames and,
-//     for now, files too) and split into Partitions slices (default 2 per
+//   - Scan of a file source (ScanParquet, ScanDir: any plan.Splitter):
+//     the coordinator lists its splits (row groups of a Parquet file,
+//     files of a directory; those the filters rule out by statistics or
+//     partition values are dropped) and cuts them into Partitions runs of
+//     consecutive splits with nearly equal row counts; every task opens
+//     its run (plan.OpenSplits) and reads it on its worker, so the path
+//     must be readable there (a shared directory; always so for Start's
+//     workers; Config.ScanOnCoordinator turns this off). Runs are
+//     gathered in order, so a scan's rows come back in file order.
+//   - Scan of anything else (in-memory frames, a single CSV file): read
+//     on the coordinator and split into Partitions slices (default 2 per
 //     worker); the scan's projection and filters run on the workers.
 //   - Filter, Select, WithColumns (without aggregates or windows), Rename,
 //     Drop, Explode: appended to the fragment each partition's task runs.
@@ -57,13 +76,27 @@
 //
 // Each stage's inputs stay on the coordinator until all its tasks have
 // succeeded, and task outputs come back to the coordinator, which routes
-// them to the next stage. A task whose worker dies (SIGKILL, lost link),
+// them to the next stage (only split scans skip the coordinator: their
+// data goes from the files to the first stage's workers). A task whose worker dies (SIGKILL, lost link),
 // times out (TaskTimeout) or hits its memory limit is re-run on another
 // worker, up to MaxAttempts (4) attempts; then the job fails with
 // ErrTaskFailed naming the task, the job, the last worker and the cause.
 // Errors of the plan itself (a missing column, a type error found at run
 // time) are not retried and keep their dataframe sentinel (errors.Is
 // works across the wire).
+//
+// # Progress
+//
+// Every job (Execute, Collect, RunTask) reports a JobProgress: stages
+// started, the current stage's tasks done/total, all tasks done/total,
+// retries. Reports come at most 5 times a second (a goroutine the job
+// owns) and once more, with Finished set, when the job ends.
+// Config.OnProgress receives them; without it, a job run inside the
+// kernel (the evaluator process) shows an HTML progress bar through a
+// kernel/display handle updated in place (update_display_data), except
+// for jobs done within half a second; elsewhere nothing is shown.
+// Config.NoProgress turns reports off. Cluster.MIMEBundle lists the
+// running jobs with their bars next to the workers.
 //
 // # Compiled tasks (for ML and graph packages)
 //
@@ -123,13 +156,16 @@
 // # Concurrency, ownership and lock order
 //
 // A Cluster is safe for concurrent use; several jobs and several clusters
-// may run at once. Cluster.mu guards the worker list and per-worker task
-// counts and is a leaf (never held during I/O). Worker.mu guards stored
-// inputs and running tasks and is a leaf. Every goroutine is owned by a
-// job (task attempts, ended before Execute returns), a worker process
-// (its stdout reader and waiter, ended when the process exits) or a
-// Worker (the gRPC server, ended by Serve's ctx). Tables returned by
-// Execute and RunTask belong to the caller.
+// may run at once. Cluster.mu guards the worker list, per-worker task
+// counts and the running jobs' progress, and is a leaf (never held during
+// I/O). Worker.mu guards stored inputs and running tasks and is a leaf;
+// so is a job's reporter.mu (its progress state), never held together
+// with Cluster.mu. Every goroutine is owned by a job (task attempts and
+// the progress reporter, ended before Execute returns; a progress sink
+// is called by one goroutine at a time), a worker process (its stdout reader and
+// waiter, ended when the process exits) or a Worker (the gRPC server,
+// ended by Serve's ctx). Tables returned by Execute and RunTask belong
+// to the caller.
 //
 // # Errors
 //

@@ -267,6 +267,22 @@ func TestNetNSMultiHost(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Job 0: a Parquet scan split by row group, read by the hosts
+	// themselves (the namespaces share the file system, like hosts
+	// sharing a directory).
+	pq := filepath.Join(t.TempDir(), "x.parquet")
+	if err := x.WriteParquet(pq, dataframe.ParquetWriteOptions{RowGroupSize: 25_000}); err != nil {
+		t.Fatal(err)
+	}
+	scanLf := dataframe.ScanParquet(pq, dataframe.ParquetOptions{}).GroupBy("id1", "id4").Agg(col("v1").Sum(), col("v3").Mean(), col("v2").Max().Alias("v2max"), dataframe.Len())
+	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
+	dist0, err := c.Collect(ctx, scanLf)
+	cancel()
+	if err != nil {
+		t.Fatalf("job 0 (split scan): %v", err)
+	}
+	diffRows(t, "job 0, split scan", local, dist0)
+
 	// Job 1: SIGKILL h1's worker while it runs a task.
 	victim := &lab.hosts[0]
 	jobDone := make(chan struct{})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -24,6 +25,11 @@ type dset struct {
 	parts  [][]*physical.Table
 	shared map[string]*physical.Table
 	node   plan.Node
+	// splitName, when set, is an input every task reads itself: partition
+	// i opens splits[i] (files or row groups of a plan.Splitter) on its
+	// worker. Such a dset holds no tables of its own (parts[i] is empty).
+	splitName string
+	splits    [][]plan.Split
 }
 
 func (d *dset) release() {
@@ -36,10 +42,22 @@ func (d *dset) release() {
 	d.parts, d.shared = nil, nil
 }
 
+// rows is the row count of d's inputs (before its fragment); math.MaxInt
+// when some split does not know its count.
 func (d *dset) rows() int {
 	n := 0
+	for _, run := range d.splits {
+		for _, s := range run {
+			if s.Rows < 0 {
+				return math.MaxInt
+			}
+			n += int(s.Rows)
+		}
+	}
 	for _, p := range d.parts {
-		n += p[0].Rows
+		if len(p) > 0 {
+			n += p[0].Rows
+		}
 	}
 	return n
 }
@@ -47,7 +65,7 @@ func (d *dset) rows() int {
 // identity reports whether node just reads the partitions as they are.
 func (d *dset) identity() bool {
 	s, ok := d.node.(*plan.Scan)
-	return ok && len(d.names) == 1 && len(d.shared) == 0 && s.Projection == nil && len(s.Filters) == 0
+	return ok && d.splitName == "" && len(d.names) == 1 && len(d.shared) == 0 && s.Projection == nil && len(s.Filters) == 0
 }
 
 // placeholder returns a Scan of a new task input with schema s.
@@ -74,12 +92,12 @@ func (j *job) fromParts(parts []*physical.Table) (*dset, error) {
 
 // Execute implements dataframe/exec.Executor: it runs root on the
 // workers and returns the gathered result, which the caller owns.
-func (c *Cluster) Execute(ctx context.Context, root plan.Node) (*physical.Table, error) {
+func (c *Cluster) Execute(ctx context.Context, root plan.Node) (_ *physical.Table, err error) {
 	j, err := c.newJob(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer j.finish()
+	defer func() { j.finish(err) }()
 	d, err := j.build(ctx, root)
 	if err != nil {
 		return nil, err
@@ -147,9 +165,29 @@ func (j *job) build(ctx context.Context, n plan.Node) (*dset, error) {
 	return j.fallback(ctx, n)
 }
 
-// scan reads the source on the coordinator and splits it into partitions;
-// the projection and filters run on the workers.
+// scan splits a plan.Splitter source (files, row groups) into runs that
+// the tasks read on their workers. Other sources are read on the
+// coordinator and split into partitions; the projection and filters run
+// on the workers.
 func (j *job) scan(ctx context.Context, n *plan.Scan) (*dset, error) {
+	if sp, ok := n.Source.(plan.Splitter); ok && !j.c.cfg.ScanOnCoordinator {
+		splits, err := sp.Splits(ctx, n.Filters)
+		if err != nil {
+			return nil, err
+		}
+		if len(splits) > 0 {
+			name, scan, err := j.placeholder(n.Source.Schema())
+			if err != nil {
+				return nil, err
+			}
+			d := &dset{splitName: name, splits: groupSplits(splits, j.partitions())}
+			d.parts = make([][]*physical.Table, len(d.splits))
+			if d.node, err = plan.NewScan(scan.Source, n.Projection, n.Filters); err != nil {
+				return nil, err
+			}
+			return d, nil
+		}
+	}
 	var need []string
 	if n.Projection != nil {
 		need = append([]string{}, n.Projection...)
@@ -285,6 +323,9 @@ func (j *job) materialize(ctx context.Context, d *dset, what string, hashBy []st
 	for i, p := range d.parts {
 		t := &task{id: fmt.Sprintf("p%d", i), plan: frag, hashBy: hashBy, buckets: buckets}
 		t.inputs = append(t.inputs, p...)
+		if d.splitName != "" {
+			t.splitName, t.splits = d.splitName, d.splits[i]
+		}
 		ts[i] = t
 	}
 	// Shared inputs: every task gets its own copy on the wire.
@@ -600,4 +641,44 @@ func (j *job) union(ctx context.Context, n *plan.Union) (*dset, error) {
 		p.Schema = n.Schema()
 	}
 	return j.fromParts(all)
+}
+
+// groupSplits cuts splits into at most n runs of consecutive splits with
+// nearly equal row counts (equal split counts when some count is
+// unknown), keeping their order.
+func groupSplits(splits []plan.Split, n int) [][]plan.Split {
+	n = max(1, min(n, len(splits)))
+	var total int64
+	known := true
+	for _, s := range splits {
+		if s.Rows < 0 {
+			known = false
+		}
+		total += s.Rows
+	}
+	if !known || total == 0 {
+		out := make([][]plan.Split, n)
+		for i := range n {
+			out[i] = splits[len(splits)*i/n : len(splits)*(i+1)/n]
+		}
+		return out
+	}
+	var out [][]plan.Split
+	var acc int64
+	start := 0
+	for i, s := range splits {
+		acc += s.Rows
+		left := len(splits) - i - 1  // splits after this one
+		runsLeft := n - len(out) - 1 // runs after the current one
+		// Close the run when it reached its share of the rows, or when
+		// every remaining run needs one of the remaining splits.
+		if runsLeft > 0 && (acc*int64(n) >= total*int64(len(out)+1) || left == runsLeft) {
+			out = append(out, splits[start:i+1])
+			start = i + 1
+		}
+	}
+	if start < len(splits) {
+		out = append(out, splits[start:])
+	}
+	return out
 }

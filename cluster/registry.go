@@ -83,7 +83,7 @@ type TaskCall struct {
 // workers, with params marshalled to JSON, and returns the results in
 // call order; the caller owns (must Release) them. Failed attempts are
 // retried on other workers as for queries.
-func (c *Cluster) RunTask(ctx context.Context, name string, params any, calls []TaskCall) ([]*physical.Table, error) {
+func (c *Cluster) RunTask(ctx context.Context, name string, params any, calls []TaskCall) (_ []*physical.Table, err error) {
 	p, err := json.Marshal(params)
 	if err != nil {
 		return nil, fmt.Errorf("%w: task %q parameters: %v", ErrConfig, name, err)
@@ -92,7 +92,7 @@ func (c *Cluster) RunTask(ctx context.Context, name string, params any, calls []
 	if err != nil {
 		return nil, err
 	}
-	defer j.finish()
+	defer func() { j.finish(err) }()
 	ts := make([]*task, len(calls))
 	for i, call := range calls {
 		ts[i] = &task{id: fmt.Sprintf("%s.%d", name, i), fn: name, params: p, inputs: call.Inputs}

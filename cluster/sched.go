@@ -12,6 +12,7 @@ import (
 
 	"github.com/golab-dev/golab/dataframe/exec"
 	"github.com/golab-dev/golab/dataframe/physical"
+	"github.com/golab-dev/golab/dataframe/plan"
 )
 
 // job is one Execute or RunTask call: a sequence of stages of tasks.
@@ -26,6 +27,7 @@ type job struct {
 	done     int
 	all      int
 	inputSeq int
+	prog     *reporter
 }
 
 // task is one unit of work: a plan fragment (or a registered function)
@@ -39,6 +41,9 @@ type task struct {
 	params  json.RawMessage
 	hashBy  []string
 	buckets int
+	// splitName names an input the worker reads itself from splits.
+	splitName string
+	splits    []plan.Split
 }
 
 func (c *Cluster) newJob(ctx context.Context) (*job, error) {
@@ -49,17 +54,18 @@ func (c *Cluster) newJob(ctx context.Context) (*job, error) {
 	}
 	c.mu.jobs++
 	j := &job{c: c, id: fmt.Sprintf("j%d", c.jobSeq.Add(1)), mem: exec.AllocatorFromContext(ctx)}
+	j.prog = newReporter(j.id, c.progressSink())
 	return j, nil
 }
 
-// finish frees whatever the workers still hold for the job.
-func (j *job) finish() {
+// finish sends the final progress report (err is the job's result) and
+// frees whatever the workers still hold for the job.
+func (j *job) finish(err error) {
+	j.prog.stop(err)
 	c := j.c
 	c.mu.Lock()
 	c.mu.jobs--
-	if c.mu.jobs == 0 {
-		c.mu.stages = ""
-	}
+	delete(c.mu.running, j.id)
 	ws := c.liveLocked()
 	c.mu.Unlock()
 	var wg sync.WaitGroup
@@ -145,14 +151,23 @@ func (j *job) runStage(ctx context.Context, name string, ts []*task) ([][]*physi
 	j.seq++
 	stage := j.seq
 	j.all += len(ts)
-	var mu sync.Mutex
-	finished := 0
-	progress := func(finished int) {
+	progress := func(f func(p *JobProgress)) {
+		p := j.prog.update(f)
+		p.Elapsed = time.Since(j.prog.start)
 		c.mu.Lock()
-		c.mu.stages = fmt.Sprintf("%s stage %d (%s): %d/%d tasks done", j.id, stage, name, finished, len(ts))
+		if c.mu.running == nil {
+			c.mu.running = map[string]JobProgress{}
+		}
+		// Concurrent tasks may get here out of order; keep the newest.
+		if old, ok := c.mu.running[j.id]; !ok || old.Stage < p.Stage || (old.Stage == p.Stage && old.TasksDone <= p.TasksDone) {
+			c.mu.running[j.id] = p
+		}
 		c.mu.Unlock()
 	}
-	progress(0)
+	progress(func(p *JobProgress) {
+		p.Stage, p.StageName, p.StageTasks, p.StageDone = stage, name, len(ts), 0
+		p.Tasks += len(ts)
+	})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	c.mu.Lock()
@@ -179,11 +194,12 @@ func (j *job) runStage(ctx context.Context, name string, ts []*task) ([][]*physi
 				cancel() // fail fast: stop the stage's other tasks
 				return
 			}
-			mu.Lock()
-			finished++
-			f := finished
-			mu.Unlock()
-			progress(f)
+			progress(func(p *JobProgress) {
+				if p.Stage == stage {
+					p.StageDone++
+				}
+				p.TasksDone++
+			})
 		}()
 	}
 	wg.Wait()
@@ -235,6 +251,7 @@ func (j *job) runTask(ctx context.Context, t *task) ([]*physical.Table, error) {
 			c.markDead(w, err)
 		}
 		fmt.Fprintf(c.cfg.Log, "cluster: task %s attempt %d on %s failed: %v\n", t.id, attempt, w.c.addr, err)
+		j.prog.update(func(p *JobProgress) { p.Retries++ })
 		last, lastW, lastAddr = err, w, w.c.addr
 	}
 	return nil, fmt.Errorf("%w: task %s of job %s failed %d times; last attempt on %s: %w", ErrTaskFailed, t.id, j.id, c.cfg.MaxAttempts, lastAddr, last)
@@ -243,13 +260,34 @@ func (j *job) runTask(ctx context.Context, t *task) ([]*physical.Table, error) {
 func (j *job) attempt(ctx context.Context, w *workerState, t *task, attempt int) ([]*physical.Table, error) {
 	ctx, cancel := context.WithTimeout(ctx, j.c.cfg.TaskTimeout)
 	defer cancel()
-	spec := &taskSpec{Job: j.id, ID: fmt.Sprintf("%s.a%d", t.id, attempt), Names: t.names, Plan: t.plan, Func: t.fn, Params: t.params, HashBy: t.hashBy, Buckets: t.buckets}
+	spec := &taskSpec{Job: j.id, ID: fmt.Sprintf("%s.a%d", t.id, attempt), Names: t.names, Plan: t.plan, Func: t.fn, Params: t.params, HashBy: t.hashBy, Buckets: t.buckets,
+		SplitName: t.splitName, Splits: t.splits}
+	// Inputs go up on concurrent streams (a join's two sides and its
+	// broadcast table overlap their encoding and sending).
+	errs := make([]error, len(t.inputs))
+	var wg sync.WaitGroup
 	for i, in := range t.inputs {
 		name := fmt.Sprintf("%s.in%d", spec.ID, i)
-		if err := w.c.upload(ctx, j.id, name, in); err != nil {
+		spec.Inputs = append(spec.Inputs, name)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = w.c.upload(ctx, j.id, name, in)
+			if errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
 			return nil, err
 		}
-		spec.Inputs = append(spec.Inputs, name)
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	return w.c.run(ctx, spec, j.mem)
 }

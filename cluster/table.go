@@ -124,21 +124,52 @@ func releaseTables(ts []*physical.Table) {
 	}
 }
 
-// batchRows is the row count of one IPC record batch on the wire.
-const batchRows = 64 * 1024
+// batchRows is the least row count of one IPC record batch on the wire.
+// Batches grow up to maxBytes (at most maxBatchBytes): a table sent in
+// one batch needs no concatenation on arrival, which costs more than the
+// overlap of smaller batches gains. The receiver holds a batch twice
+// while it arrives (gRPC's frames and the batch), so uploads to a worker
+// with a memory limit use batches of at most an eighth of it.
+const (
+	batchRows     = 64 * 1024
+	maxBatchBytes = 512 << 20
+)
 
-// eachRecord calls fn with record batches of at most batchRows rows
-// covering t (one empty batch for an empty table).
-func eachRecord(t *physical.Table, fn func(arrow.RecordBatch) error) error {
-	for lo := 0; lo < t.Rows || lo == 0; lo += batchRows {
-		hi := min(lo+batchRows, t.Rows)
-		cols := make([]arrow.Array, len(t.Cols))
-		for i, c := range t.Cols {
-			cols[i] = array.NewSlice(c, int64(lo), int64(hi))
+// batchBytesFor returns the batch size cap for a receiver with memory
+// limit limit (0: none).
+func batchBytesFor(limit int64) int64 {
+	if limit > 0 {
+		return min(maxBatchBytes, limit/8)
+	}
+	return maxBatchBytes
+}
+
+// eachRecord calls fn with record batches covering t, in order, of about
+// maxBytes each (at least batchRows rows; one empty batch for an empty
+// table).
+func eachRecord(t *physical.Table, maxBytes int64, fn func(arrow.RecordBatch) error) error {
+	step := batchRows
+	if t.Rows > batchRows {
+		if per := tableBytes(t) / int64(t.Rows); per > 0 {
+			step = max(batchRows, int(maxBytes/per))
+		} else {
+			step = t.Rows
 		}
-		rec := array.NewRecordBatch(t.Schema, cols, int64(hi-lo))
-		for _, c := range cols {
-			c.Release()
+	}
+	for lo := 0; lo < t.Rows || lo == 0; lo += step {
+		hi := min(lo+step, t.Rows)
+		var rec arrow.RecordBatch
+		if lo == 0 && hi == t.Rows {
+			rec = array.NewRecordBatch(t.Schema, t.Cols, int64(t.Rows))
+		} else {
+			cols := make([]arrow.Array, len(t.Cols))
+			for i, c := range t.Cols {
+				cols[i] = array.NewSlice(c, int64(lo), int64(hi))
+			}
+			rec = array.NewRecordBatch(t.Schema, cols, int64(hi-lo))
+			for _, c := range cols {
+				c.Release()
+			}
 		}
 		err := fn(rec)
 		rec.Release()

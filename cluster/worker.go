@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"runtime"
@@ -37,8 +38,17 @@ import (
 // tokenHeader is the gRPC metadata key carrying the cluster token.
 const tokenHeader = "golab-cluster-token"
 
-// maxMsg bounds one gRPC message (an IPC batch of batchRows rows).
+// maxMsg bounds one gRPC message (an IPC batch, at most maxBatchBytes).
 const maxMsg = 1 << 30
+
+// Transport tuning for bulk Arrow batches, the same on both ends: the
+// size of the socket read and write buffers, and the HTTP/2 flow-control
+// windows per stream and per connection.
+const (
+	ioBuffer     = 1 << 20
+	streamWindow = 32 << 20
+	connWindow   = 64 << 20
+)
 
 // WorkerConfig configures a worker.
 type WorkerConfig struct {
@@ -100,6 +110,8 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	w.mu.tasks = map[string]context.CancelCauseFunc{}
 	w.srv = grpc.NewServer(
 		grpc.MaxRecvMsgSize(maxMsg), grpc.MaxSendMsgSize(maxMsg),
+		grpc.WriteBufferSize(ioBuffer), grpc.ReadBufferSize(ioBuffer), grpc.ForceServerCodecV2(newFlightCodec()),
+		grpc.InitialWindowSize(streamWindow), grpc.InitialConnWindowSize(connWindow),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
 		grpc.UnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 			if err := w.authorize(ctx); err != nil {
@@ -237,6 +249,10 @@ type taskSpec struct {
 	Params  json.RawMessage `json:"params,omitempty"`
 	HashBy  []string        `json:"hash_by,omitempty"`
 	Buckets int             `json:"buckets,omitempty"`
+	// SplitName is an input the worker reads itself from Splits (files or
+	// row groups of a shared path).
+	SplitName string       `json:"split_name,omitempty"`
+	Splits    []plan.Split `json:"splits,omitempty"`
 }
 
 func inputKey(job, name string) string { return job + "/" + name }
@@ -378,10 +394,10 @@ func (s *flightService) DoGet(tk *flight.Ticket, stream flight.FlightService_DoG
 		return taskStatus(err)
 	}
 	defer releaseTables(out)
-	wr := flight.NewRecordWriter(stream, ipc.WithSchema(out[0].Schema), ipc.WithAllocator(w.alloc))
+	wr, rs := newRecordSender(stream, out[0].Schema, nil, ipc.WithAllocator(w.alloc))
 	for b, t := range out {
 		meta := []byte(strconv.Itoa(b))
-		if err := eachRecord(t, func(r arrow.RecordBatch) error { return wr.WriteWithAppMetadata(r, meta) }); err != nil {
+		if err := eachRecord(t, maxBatchBytes, func(r arrow.RecordBatch) error { return writeRecord(wr, rs, r, meta) }); err != nil {
 			wr.Close()
 			return status.Errorf(codes.Unavailable, "golab worker: send result of %s: %v", spec.ID, err)
 		}
@@ -407,6 +423,13 @@ func (w *Worker) runTask(ctx context.Context, spec *taskSpec, inputs []*physical
 		}
 		for i, name := range spec.Names {
 			srcs[name] = &inputSource{name: name, t: inputs[i]}
+		}
+		if spec.SplitName != "" {
+			src, err := plan.OpenSplits(spec.Splits)
+			if err != nil {
+				return nil, pathHint(err)
+			}
+			srcs[spec.SplitName] = &splitSource{Source: src}
 		}
 		var n plan.Node
 		if n, err = decodeNode(spec.Plan, srcs); err != nil {
@@ -493,6 +516,23 @@ func errorFromStatus(err error) error {
 				return fmt.Errorf("%w: %s", k.err, msg)
 			}
 		}
+	}
+	return err
+}
+
+// splitSource is a scan's share a worker reads itself; a path it cannot
+// read gets a hint.
+type splitSource struct{ plan.Source }
+
+func (s *splitSource) Scan(ctx context.Context, mem memory.Allocator, req plan.ScanRequest) ([]arrow.Array, int, error) {
+	cols, n, err := s.Source.Scan(ctx, mem, req)
+	return cols, n, pathHint(err)
+}
+
+// pathHint explains a missing or unreadable file of a split scan.
+func pathHint(err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("%w (workers read their share of a file scan themselves, so the path must be readable on every worker, e.g. a shared directory; set cluster.Config.ScanOnCoordinator to read files on the coordinator instead)", err)
 	}
 	return err
 }

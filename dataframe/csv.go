@@ -3,20 +3,18 @@ package dataframe
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"math"
+	"io"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/golab-dev/golab/dataframe/exec"
 	"github.com/golab-dev/golab/dataframe/plan"
 )
 
@@ -24,7 +22,8 @@ import (
 // comma-separated file with a header row, infers column types from the
 // first InferRows rows, and treats empty fields as null.
 type CSVOptions struct {
-	// Delimiter between fields (default ',').
+	// Delimiter between fields (default ','); a single-byte character
+	// other than '"', '\r' and '\n'.
 	Delimiter rune
 	// NoHeader: the first row is data; columns are named column_1, ... or ColumnNames.
 	NoHeader bool
@@ -35,12 +34,13 @@ type CSVOptions struct {
 	// Types overrides the type of some columns by name (e.g.
 	// dataframe.Categorical for low-cardinality string keys, dataframe.Int32).
 	Types map[string]arrow.DataType
-	// NullValues are field texts read as null (default: only the empty field).
+	// NullValues are field texts read as null (default: only the empty
+	// field). A quoted field is never null in a string column.
 	NullValues []string
 	// InferRows is how many rows type inference looks at (default 1000);
 	// a later value that does not fit widens the column (int -> float -> string).
 	InferRows int
-	// Columns projects: only these columns are parsed and returned.
+	// Columns projects: only these columns are parsed and returned, in this order.
 	Columns []string
 	// SkipRows skips lines before the header.
 	SkipRows int
@@ -48,11 +48,18 @@ type CSVOptions struct {
 	Allocator memory.Allocator
 }
 
-// ReadCSV reads a CSV file into a Frame. Parsing is parallel on all cores.
-// A malformed row yields an error wrapping ErrParse that names the file,
-// line and column.
+// ReadCSV reads a CSV file into a Frame. Parsing is parallel on all cores
+// (GOMAXPROCS). A malformed row yields an error wrapping ErrParse that
+// names the file, the line (counted from the start of the file) and the
+// column.
 func ReadCSV(path string, opts CSVOptions) (*Frame, error) {
 	return ScanCSV(path, opts).Collect(context.Background())
+}
+
+// ReadCSVContext is ReadCSV that stops when ctx is cancelled, returning
+// ctx's error.
+func ReadCSVContext(ctx context.Context, path string, opts CSVOptions) (*Frame, error) {
+	return ScanCSV(path, opts).Collect(ctx)
 }
 
 // ScanCSV returns a LazyFrame reading path; the header and a sample are
@@ -62,29 +69,41 @@ func ScanCSV(path string, opts CSVOptions) *LazyFrame {
 	if err != nil {
 		return &LazyFrame{err: err}
 	}
-	n, err := plan.NewScan(src, nil, nil)
-	return &LazyFrame{node: n, err: err}
+	return csvScan(src)
 }
 
 // ReadCSVBytes parses CSV data held in memory; name is used in error messages.
 func ReadCSVBytes(name string, data []byte, opts CSVOptions) (*Frame, error) {
-	src := &csvSource{path: name, opts: opts, data: data}
+	return readCSVBytes(context.Background(), name, data, opts, 0)
+}
+
+func readCSVBytes(ctx context.Context, name string, data []byte, opts CSVOptions, minRange int) (*Frame, error) {
+	if data == nil {
+		data = []byte{}
+	}
+	src := &csvSource{path: name, opts: opts, data: data, minRange: minRange}
 	if err := src.init(); err != nil {
 		return nil, err
 	}
-	n, err := plan.NewScan(src, nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	return (&LazyFrame{node: n}).Collect(context.Background())
+	return csvScan(src).Collect(ctx)
+}
+
+func csvScan(src *csvSource) *LazyFrame {
+	n, err := plan.NewScan(src, src.opts.Columns, nil)
+	return &LazyFrame{node: n, err: err}
 }
 
 type csvSource struct {
-	path   string
-	opts   CSVOptions
-	data   []byte // when set, the file content (tests / ReadCSVBytes)
-	schema *arrow.Schema
+	path string
+	opts CSVOptions
+	data []byte // when set, the file content (ReadCSVBytes)
+	// minRange overrides csvMinRange (tests cut small inputs into many ranges).
+	minRange int
+	// header holds the column names; mu guards schema, which a Scan widens
+	// when a row after the inference sample does not fit a column's type.
 	header []string
+	mu     sync.Mutex
+	schema *arrow.Schema
 }
 
 func newCSVSource(path string, opts CSVOptions) (*csvSource, error) {
@@ -94,7 +113,11 @@ func newCSVSource(path string, opts CSVOptions) (*csvSource, error) {
 
 func (s *csvSource) String() string { return fmt.Sprintf("csv %q", s.path) }
 
-func (s *csvSource) Schema() *arrow.Schema { return s.schema }
+func (s *csvSource) Schema() *arrow.Schema {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.schema
+}
 
 func (s *csvSource) delim() byte {
 	if s.opts.Delimiter == 0 {
@@ -103,7 +126,32 @@ func (s *csvSource) delim() byte {
 	return byte(s.opts.Delimiter)
 }
 
-func (s *csvSource) readSample() ([]byte, error) {
+// sampleSize is how much of a file init reads to find the header and infer types.
+const sampleSize = 1 << 20
+
+func (s *csvSource) readSample() (data []byte, complete bool, err error) {
+	if s.data != nil {
+		return s.data, true, nil
+	}
+	f, err := os.Open(s.path)
+	if err != nil {
+		return nil, false, fmt.Errorf("dataframe: read csv: %w", err)
+	}
+	defer f.Close()
+	buf := make([]byte, sampleSize)
+	n, err := io.ReadFull(f, buf)
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return buf[:n], true, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("dataframe: read csv %s: %w", s.path, err)
+	}
+	return buf[:n], false, nil
+}
+
+// readAll reads the whole file: pieces of it in parallel, checking ctx
+// between pieces of 8 MiB.
+func (s *csvSource) readAll(ctx context.Context, workers int) ([]byte, error) {
 	if s.data != nil {
 		return s.data, nil
 	}
@@ -112,44 +160,94 @@ func (s *csvSource) readSample() ([]byte, error) {
 		return nil, fmt.Errorf("dataframe: read csv: %w", err)
 	}
 	defer f.Close()
-	buf := make([]byte, 1<<20)
-	n, err := f.Read(buf)
-	if n == 0 && err != nil {
-		if err.Error() == "EOF" {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("dataframe: read csv %s: %w", s.path, err)
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("dataframe: read csv: %w", err)
 	}
-	return buf[:n], nil
+	const piece = 8 << 20
+	size := int(st.Size())
+	if st.Mode().IsRegular() && size > 0 {
+		buf := make([]byte, size)
+		errs := make([]error, (size+piece-1)/piece)
+		forEach(len(errs), workers, func(i int) {
+			if errs[i] = ctx.Err(); errs[i] == nil {
+				lo := i * piece
+				_, errs[i] = f.ReadAt(buf[lo:min(size, lo+piece)], int64(lo))
+			}
+		})
+		short := false
+		for _, err := range errs {
+			switch {
+			case errors.Is(err, io.EOF):
+				short = true // the file shrank: read it again in order
+			case err != nil && ctx.Err() != nil:
+				return nil, ctx.Err()
+			case err != nil:
+				return nil, fmt.Errorf("dataframe: read csv %s: %w", s.path, err)
+			}
+		}
+		if !short {
+			// Anything appended since Stat is left for the next read.
+			return buf, nil
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("dataframe: read csv %s: %w", s.path, err)
+		}
+	}
+	var buf []byte
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, make([]byte, piece)...)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):min(cap(buf), len(buf)+piece)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("dataframe: read csv %s: %w", s.path, err)
+		}
+	}
 }
 
 // init reads the header and infers the schema from a sample.
 func (s *csvSource) init() error {
-	if s.opts.Delimiter > 127 {
-		return fmt.Errorf("%w: CSV delimiter %q must be a single-byte character", ErrInvalidArgument, s.opts.Delimiter)
+	if d := s.opts.Delimiter; d > 127 || d < 0 || d == '"' || d == '\n' || d == '\r' {
+		return fmt.Errorf("%w: CSV delimiter %q: want a single-byte character other than a quote or a line end", ErrInvalidArgument, d)
 	}
-	sample, err := s.readSample()
+	if s.opts.SkipRows < 0 || s.opts.InferRows < 0 {
+		return fmt.Errorf("%w: CSVOptions.SkipRows and InferRows must not be negative", ErrInvalidArgument)
+	}
+	sample, complete, err := s.readSample()
 	if err != nil {
 		return err
 	}
 	p := &csvParser{data: sample, delim: s.delim(), name: s.path}
-	body := p.skipLines(0, s.opts.SkipRows)
+	body := p.skipLines(bomLen(sample), s.opts.SkipRows)
+	// Blank lines before the header are skipped, as between records.
+	for body < len(sample) && (sample[body] == '\n' || sample[body] == '\r') {
+		body++
+	}
 	var header []string
-	if !s.opts.NoHeader {
-		var fields []string
+	if !s.opts.NoHeader && body < len(sample) {
 		var next int
-		fields, next, err = p.record(body, 1+s.opts.SkipRows)
+		header, next, err = p.record(body)
 		if err != nil {
+			if !complete {
+				return fmt.Errorf("%w: %s: header longer than %d bytes", ErrParse, s.path, sampleSize)
+			}
 			return err
 		}
-		header = fields
 		body = next
 	}
 	inferRows := s.opts.InferRows
 	if inferRows <= 0 {
 		inferRows = 1000
 	}
-	rows, err := p.sampleRows(body, inferRows, 2+s.opts.SkipRows)
+	rows, err := p.sampleRows(body, inferRows, complete)
 	if err != nil {
 		return err
 	}
@@ -158,10 +256,17 @@ func (s *csvSource) init() error {
 		if len(rows) > 0 {
 			ncol = len(rows[0])
 		}
+		if ncol == 0 && s.opts.ColumnNames != nil {
+			ncol = len(s.opts.ColumnNames)
+		}
+		if ncol == 0 && s.opts.Schema != nil {
+			ncol = s.opts.Schema.NumFields()
+		}
 		for i := 0; i < ncol; i++ {
 			header = append(header, fmt.Sprintf("column_%d", i+1))
 		}
 	}
+	header = dedupeNames(header)
 	if s.opts.ColumnNames != nil {
 		if len(s.opts.ColumnNames) != ncol {
 			return fmt.Errorf("%w: %d ColumnNames for %d CSV columns in %s", ErrInvalidArgument, len(s.opts.ColumnNames), ncol, s.path)
@@ -173,6 +278,19 @@ func (s *csvSource) init() error {
 		if s.opts.Schema.NumFields() != ncol {
 			return fmt.Errorf("%w: schema has %d fields but %s has %d columns", ErrSchemaMismatch, s.opts.Schema.NumFields(), s.path, ncol)
 		}
+		header = nil
+		for _, f := range s.opts.Schema.Fields() {
+			header = append(header, f.Name)
+		}
+	}
+	seen := map[string]bool{}
+	for _, h := range header {
+		if seen[h] {
+			return fmt.Errorf("%w: column name %q appears twice in the CSV options of %s", ErrInvalidArgument, h, s.path)
+		}
+		seen[h] = true
+	}
+	if s.opts.Schema != nil {
 		s.schema = s.opts.Schema
 		return nil
 	}
@@ -208,6 +326,40 @@ func (s *csvSource) init() error {
 	return nil
 }
 
+// bomLen is 3 when data starts with a UTF-8 byte order mark (which is
+// not part of the first column's name).
+func bomLen(data []byte) int {
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return 3
+	}
+	return 0
+}
+
+// dedupeNames renames repeated header names: a, a, a -> a, a_duplicated_0,
+// a_duplicated_1 (as Polars does).
+func dedupeNames(names []string) []string {
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		seen[n] = true
+	}
+	count := map[string]int{}
+	out := make([]string, len(names))
+	for i, n := range names {
+		if count[n] > 0 {
+			name := n
+			for k := count[n] - 1; seen[name]; k++ {
+				name = fmt.Sprintf("%s_duplicated_%d", n, k)
+			}
+			seen[name] = true
+			out[i] = name
+		} else {
+			out[i] = n
+		}
+		count[n]++
+	}
+	return out
+}
+
 func (s *csvSource) nullSet() map[string]struct{} {
 	m := map[string]struct{}{"": {}}
 	if s.opts.NullValues != nil {
@@ -217,6 +369,144 @@ func (s *csvSource) nullSet() map[string]struct{} {
 		}
 	}
 	return m
+}
+
+// Scan implements plan.Source: it reads the file and parses it in
+// parallel byte ranges (see csvparse.go).
+func (s *csvSource) Scan(ctx context.Context, mem memory.Allocator, req plan.ScanRequest) ([]arrow.Array, int, error) {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	if s.opts.Allocator != nil {
+		mem = s.opts.Allocator
+	}
+	workers := max(1, runtimeWorkers())
+	data, err := s.readAll(ctx, workers)
+	if err != nil {
+		return nil, 0, err
+	}
+	p := &csvParser{data: data, delim: s.delim(), name: s.path}
+	pos := p.skipLines(bomLen(data), s.opts.SkipRows)
+	for pos < len(data) && (data[pos] == '\n' || data[pos] == '\r') {
+		pos++
+	}
+	if !s.opts.NoHeader && pos < len(data) {
+		_, next, err := p.record(pos)
+		if err != nil {
+			return nil, 0, err
+		}
+		pos = next
+	}
+	schema := s.Schema()
+	ncol := schema.NumFields()
+	names := req.Columns
+	if names == nil {
+		for _, f := range schema.Fields() {
+			names = append(names, f.Name)
+		}
+	}
+	read := make([]bool, ncol) // columns to parse
+	pick := make([]int, len(names))
+	for k, n := range names {
+		idx := schema.FieldIndices(n)
+		if len(idx) == 0 {
+			return nil, 0, columnNotFound(n, schema)
+		}
+		read[idx[0]] = true
+		pick[k] = idx[0]
+	}
+	nulls := s.nullSet()
+	_, emptyIsNull := nulls[""]
+	cp := &csvParse{
+		p: p, ncol: ncol, nulls: nulls,
+		names:     make([]string, ncol),
+		onlyNil:   len(nulls) == 1 && emptyIsNull,
+		emptyNull: emptyIsNull,
+		fastNum:   true,
+		types:     make([]arrow.DataType, ncol),
+		kinds:     make([]csvKind, ncol),
+		fixed:     make([]bool, ncol),
+	}
+	for v := range nulls {
+		if _, ok := parseIntFast(v); ok {
+			cp.fastNum = false
+		} else if _, err := strconv.ParseFloat(v, 64); err == nil {
+			cp.fastNum = false
+		}
+	}
+	for j, f := range schema.Fields() {
+		cp.types[j] = f.Type
+		cp.names[j] = f.Name
+		_, typed := s.opts.Types[f.Name]
+		cp.fixed[j] = s.opts.Schema != nil || typed
+	}
+	minRange := csvMinRange
+	if s.minRange > 0 {
+		minRange = s.minRange
+	}
+	ranges := splitRanges(data, pos, workers, minRange)
+	for attempt := 0; ; attempt++ {
+		for j := range cp.kinds {
+			cp.kinds[j] = ckSkip
+			if read[j] {
+				cp.kinds[j] = csvKindOf(cp.types[j])
+			}
+		}
+		for i := range ranges {
+			ranges[i] = csvRange{start: ranges[i].start, end: ranges[i].end}
+		}
+		cp.allocOut(mem, ranges, workers)
+		cp.parseRanges(ctx, ranges, workers)
+		if f := int(cp.failed.Load()); f < len(ranges) {
+			cp.release()
+			r := &ranges[f]
+			switch {
+			case r.err != nil:
+				return nil, 0, r.err
+			case len(r.widen) > 0 && attempt < 4*ncol:
+				// Inference was wrong for a later row: widen and parse again.
+				fields := append([]arrow.Field(nil), schema.Fields()...)
+				for i := range ranges {
+					for j, t := range ranges[i].widen {
+						t = widen(cp.types[j], t)
+						cp.types[j] = t
+						fields[j].Type = t
+					}
+				}
+				schema = arrow.NewSchema(fields, nil)
+				s.mu.Lock()
+				s.schema = schema
+				s.mu.Unlock()
+			case len(r.widen) > 0:
+				return nil, 0, fmt.Errorf("%w: %s: column types keep changing; pass CSVOptions.Types or Schema", ErrParse, s.path)
+			default:
+				// A range did not end on a record boundary (stray quotes
+				// fooled the split): parse the body as one range.
+				ranges = []csvRange{{start: pos, end: len(data)}}
+			}
+			continue
+		}
+		rows := 0
+		for i := range ranges {
+			rows += ranges[i].rows
+		}
+		cols, err := cp.buildColumns(ctx, mem, ranges, read, rows, workers)
+		cp.release()
+		if err != nil {
+			return nil, 0, err
+		}
+		out := make([]arrow.Array, len(names))
+		for k, j := range pick {
+			out[k] = cols[j]
+			out[k].Retain()
+		}
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+		return out, rows, nil
+	}
 }
 
 var (
@@ -236,7 +526,7 @@ func inferField(f string) arrow.DataType {
 		return arrow.FixedWidthTypes.Boolean
 	}
 	if len(f) == 10 {
-		if _, err := time.Parse("2006-01-02", f); err == nil {
+		if _, ok := parseDate(f); ok {
 			return dateType
 		}
 	}
@@ -320,468 +610,59 @@ func (p *csvParser) skipLines(pos, n int) int {
 	return pos
 }
 
-// lineAt computes the 1-based line number of byte offset pos (error path only).
-func (p *csvParser) lineAt(pos int) int { return bytes.Count(p.data[:pos], []byte{'\n'}) + 1 }
-
-// record parses one record starting at pos, returning copies of its fields.
-func (p *csvParser) record(pos, line int) ([]string, int, error) {
-	var out []string
-	err := p.fields(pos, func(col int, f []byte, quoted bool) bool {
-		out = append(out, unquote(f, quoted))
-		return true
-	}, &pos)
-	return out, pos, err
+// lineAt computes the 1-based line number of byte offset pos in the whole
+// file (error path only).
+func (p *csvParser) lineAt(pos int) int {
+	return bytes.Count(p.data[:min(pos, len(p.data))], []byte{'\n'}) + 1
 }
 
-func (p *csvParser) sampleRows(pos, n, line int) ([][]string, error) {
+// record parses one record starting at pos, returning copies of its
+// fields and where the next record starts.
+func (p *csvParser) record(pos int) ([]string, int, error) {
+	var out []string
+	for col := 0; ; col++ {
+		fs, fe, next, quoted, esc, eol, err := p.field(pos, col)
+		if err != nil {
+			return nil, next, err
+		}
+		out = append(out, unquote(p.data[fs:fe], quoted && esc))
+		pos = next
+		if eol {
+			return out, pos, nil
+		}
+	}
+}
+
+// sampleRows parses up to n records from pos for type inference. The
+// sample may end in the middle of a record: that record is dropped.
+func (p *csvParser) sampleRows(pos, n int, complete bool) ([][]string, error) {
 	var rows [][]string
 	for len(rows) < n && pos < len(p.data) {
-		start := pos
-		r, next, err := p.record(pos, line)
+		if p.data[pos] == '\n' || (p.data[pos] == '\r' && pos+1 < len(p.data) && p.data[pos+1] == '\n') {
+			pos = p.skipLines(pos, 1)
+			continue
+		}
+		r, next, err := p.record(pos)
 		if err != nil {
-			if next >= len(p.data) || pos+1 >= len(p.data) {
-				break // truncated sample
+			if !complete && next >= len(p.data) {
+				break // cut by the sample window
 			}
 			return nil, err
 		}
-		if next >= len(p.data) && len(p.data) > 0 && p.data[len(p.data)-1] != '\n' && len(rows) > 0 {
-			// possibly cut by the sample window; ignore the partial line
-			_ = start
-			break
+		if !complete && next >= len(p.data) && p.data[len(p.data)-1] != '\n' && len(rows) > 0 {
+			break // possibly cut by the sample window
 		}
 		pos = next
-		if len(r) == 1 && r[0] == "" {
-			continue
-		}
 		rows = append(rows, r)
 	}
 	return rows, nil
 }
 
-// fields scans one record from *pos, calling emit for every field, and
-// leaves *pos at the start of the next record.
-func (p *csvParser) fields(start int, emit func(col int, f []byte, quoted bool) bool, pos *int) error {
-	d := p.data
-	i := start
-	col := 0
-	for {
-		if i < len(d) && d[i] == '"' {
-			j := i + 1
-			for {
-				k := bytes.IndexByte(d[j:], '"')
-				if k < 0 {
-					*pos = len(d)
-					return fmt.Errorf("%w: %s:%d: column %d: unterminated quoted field", ErrParse, p.name, p.lineAt(i), col+1)
-				}
-				j += k + 1
-				if j < len(d) && d[j] == '"' {
-					j++
-					continue
-				}
-				break
-			}
-			emit(col, d[i+1:j-1], true)
-			col++
-			i = j
-			if i >= len(d) {
-				*pos = i
-				return nil
-			}
-			switch d[i] {
-			case p.delim:
-				i++
-				continue
-			case '\n':
-				*pos = i + 1
-				return nil
-			case '\r':
-				*pos = i + 1
-				if i+1 < len(d) && d[i+1] == '\n' {
-					*pos = i + 2
-				}
-				return nil
-			}
-			return fmt.Errorf("%w: %s:%d: column %d: unexpected %q after closing quote", ErrParse, p.name, p.lineAt(i), col, d[i])
-		}
-		j := i
-		for j < len(d) && d[j] != p.delim && d[j] != '\n' {
-			j++
-		}
-		f := d[i:j]
-		end := j
-		if len(f) > 0 && f[len(f)-1] == '\r' && (j >= len(d) || d[j] == '\n') {
-			f = f[:len(f)-1]
-		}
-		emit(col, f, false)
-		col++
-		if end >= len(d) {
-			*pos = end
-			return nil
-		}
-		if d[end] == '\n' {
-			*pos = end + 1
-			return nil
-		}
-		i = end + 1
-	}
-}
-
-func unquote(f []byte, quoted bool) string {
-	if quoted && bytes.Contains(f, []byte(`""`)) {
-		return strings.ReplaceAll(string(f), `""`, `"`)
+func unquote(f []byte, esc bool) string {
+	if esc {
+		return string(appendUnescaped(nil, f))
 	}
 	return string(f)
-}
-
-// Scan implements plan.Source: parse the file in parallel chunks.
-func (s *csvSource) Scan(ctx context.Context, mem memory.Allocator, req plan.ScanRequest) ([]arrow.Array, int, error) {
-	if mem == nil {
-		mem = memory.DefaultAllocator
-	}
-	if s.opts.Allocator != nil {
-		mem = s.opts.Allocator
-	}
-	data := s.data
-	if data == nil {
-		var err error
-		if data, err = os.ReadFile(s.path); err != nil {
-			return nil, 0, fmt.Errorf("dataframe: read csv: %w", err)
-		}
-	}
-	p := &csvParser{data: data, delim: s.delim(), name: s.path}
-	pos := p.skipLines(0, s.opts.SkipRows)
-	if !s.opts.NoHeader {
-		if _, next, err := p.record(pos, 1); err != nil {
-			return nil, 0, err
-		} else {
-			pos = next
-		}
-	}
-	ncol := s.schema.NumFields()
-	want := make([]int, ncol) // output position per column, -1 skip
-	names := req.Columns
-	if names == nil {
-		names = s.header
-		if s.opts.Schema != nil {
-			names = nil
-			for _, f := range s.schema.Fields() {
-				names = append(names, f.Name)
-			}
-		}
-	}
-	for j := range want {
-		want[j] = -1
-	}
-	for k, n := range names {
-		idx := s.schema.FieldIndices(n)
-		if len(idx) == 0 {
-			return nil, 0, columnNotFound(n, s.schema)
-		}
-		want[idx[0]] = k
-	}
-	types := make([]arrow.DataType, ncol)
-	for j, f := range s.schema.Fields() {
-		types[j] = f.Type
-	}
-	chunks := splitChunks(p, pos, exec.Local{}.Workers)
-	for attempt := 0; ; attempt++ {
-		cols, rows, widenCol, err := s.parseAll(ctx, mem, p, chunks, types, want, len(names), ncol)
-		if err == nil {
-			return cols, rows, nil
-		}
-		if widenCol < 0 || s.opts.Schema != nil || attempt > 3 {
-			return nil, 0, err
-		}
-		if _, fixed := s.opts.Types[s.schema.Field(widenCol).Name]; fixed {
-			return nil, 0, err
-		}
-		// Inference was wrong for a later row: widen and re-parse.
-		t := types[widenCol]
-		if t.ID() == arrow.INT64 {
-			types[widenCol] = arrow.PrimitiveTypes.Float64
-		} else {
-			types[widenCol] = arrow.BinaryTypes.String
-		}
-		fields := append([]arrow.Field(nil), s.schema.Fields()...)
-		fields[widenCol].Type = types[widenCol]
-		s.schema = arrow.NewSchema(fields, nil)
-	}
-}
-
-// splitChunks cuts the body into about 8 chunks per core at record
-// boundaries (quote-aware when the data holds quotes).
-func splitChunks(p *csvParser, start int, _ int) [][2]int {
-	d := p.data
-	n := len(d) - start
-	workers := max(1, runtimeWorkers())
-	target := max(1<<20, n/(workers*8)+1)
-	hasQuotes := bytes.IndexByte(d[start:], '"') >= 0
-	var out [][2]int
-	pos := start
-	if !hasQuotes {
-		for pos < len(d) {
-			end := min(len(d), pos+target)
-			if end < len(d) {
-				k := bytes.IndexByte(d[end:], '\n')
-				if k < 0 {
-					end = len(d)
-				} else {
-					end += k + 1
-				}
-			}
-			out = append(out, [2]int{pos, end})
-			pos = end
-		}
-		return out
-	}
-	inQ := false
-	last := start
-	for i := start; i < len(d); i++ {
-		switch d[i] {
-		case '"':
-			inQ = !inQ
-		case '\n':
-			if !inQ && i+1-last >= target {
-				out = append(out, [2]int{last, i + 1})
-				last = i + 1
-			}
-		}
-	}
-	if last < len(d) {
-		out = append(out, [2]int{last, len(d)})
-	}
-	return out
-}
-
-// colBuf accumulates one column of one chunk.
-type colBuf struct {
-	i     []int64
-	f     []float64
-	b     []bool
-	offs  []int32
-	bytes []byte
-	valid []bool
-	nulls int
-}
-
-type chunkResult struct {
-	cols []colBuf
-	rows int
-	err  error
-	bad  int // column to widen, -1
-	pos  int // byte offset of the error
-}
-
-func (s *csvSource) parseAll(ctx context.Context, mem memory.Allocator, p *csvParser, chunks [][2]int, types []arrow.DataType, want []int, nout, ncol int) ([]arrow.Array, int, int, error) {
-	results := make([]chunkResult, len(chunks))
-	nulls := s.nullSet()
-	_, emptyIsNull := nulls[""]
-	onlyEmpty := len(nulls) == 1 && emptyIsNull
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, max(1, runtimeWorkers()))
-	for ci := range chunks {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(ci int) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if ctx.Err() != nil {
-				results[ci].err = ctx.Err()
-				results[ci].bad = -1
-				return
-			}
-			results[ci] = s.parseChunk(p, chunks[ci], types, want, nout, ncol, nulls, onlyEmpty)
-		}(ci)
-	}
-	wg.Wait()
-	for _, r := range results {
-		if r.err != nil {
-			return nil, 0, r.bad, r.err
-		}
-	}
-	rows := 0
-	for _, r := range results {
-		rows += r.rows
-	}
-	out := make([]arrow.Array, nout)
-	for j := 0; j < ncol; j++ {
-		k := want[j]
-		if k < 0 {
-			continue
-		}
-		a, err := buildColumn(ctx, mem, types[j], results, k, rows)
-		if err != nil {
-			for _, c := range out {
-				if c != nil {
-					c.Release()
-				}
-			}
-			return nil, 0, -1, err
-		}
-		out[k] = a
-	}
-	return out, rows, -1, nil
-}
-
-func (s *csvSource) parseChunk(p *csvParser, ch [2]int, types []arrow.DataType, want []int, nout, ncol int, nulls map[string]struct{}, onlyEmpty bool) chunkResult {
-	res := chunkResult{cols: make([]colBuf, nout), bad: -1}
-	est := (ch[1] - ch[0]) / max(1, 8*ncol)
-	for j := 0; j < ncol; j++ {
-		k := want[j]
-		if k < 0 {
-			continue
-		}
-		c := &res.cols[k]
-		switch types[j].ID() {
-		case arrow.INT64, arrow.INT32, arrow.INT16, arrow.INT8, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64, arrow.DATE32, arrow.TIMESTAMP:
-			c.i = make([]int64, 0, est)
-		case arrow.FLOAT64, arrow.FLOAT32:
-			c.f = make([]float64, 0, est)
-		case arrow.BOOL:
-			c.b = make([]bool, 0, est)
-		default:
-			c.offs = make([]int32, 1, est+1)
-		}
-	}
-	sub := &csvParser{data: p.data[:ch[1]], delim: p.delim, name: p.name}
-	pos := ch[0]
-	for pos < ch[1] {
-		rowStart := pos
-		// Skip blank lines.
-		if p.data[pos] == '\n' || (p.data[pos] == '\r' && pos+1 < ch[1] && p.data[pos+1] == '\n') {
-			if p.data[pos] == '\r' {
-				pos++
-			}
-			pos++
-			continue
-		}
-		var perr error
-		seen := 0
-		err := sub.fields(pos, func(col int, f []byte, quoted bool) bool {
-			seen = col + 1
-			if perr != nil || col >= ncol {
-				return false
-			}
-			k := want[col]
-			if k < 0 {
-				return true
-			}
-			c := &res.cols[k]
-			str := unsafe.String(unsafe.SliceData(f), len(f))
-			isNull := false
-			if onlyEmpty {
-				isNull = len(f) == 0 && !quoted
-			} else if _, ok := nulls[str]; ok && !quoted {
-				isNull = true
-			}
-			if isNull {
-				if c.valid == nil {
-					c.valid = make([]bool, res.rows, cap(c.i)+cap(c.f)+cap(c.b)+cap(c.offs))
-					for i := range c.valid {
-						c.valid[i] = true
-					}
-				}
-				c.nulls++
-			}
-			if c.valid != nil {
-				c.valid = append(c.valid, !isNull)
-			}
-			t := types[col]
-			switch t.ID() {
-			case arrow.INT64, arrow.INT32, arrow.INT16, arrow.INT8, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
-				var v int64
-				if !isNull {
-					var ok bool
-					if v, ok = parseIntFast(str); !ok {
-						perr = s.fieldErr(p, rowStart, col, str, t)
-						res.bad = col
-						return false
-					}
-				}
-				c.i = append(c.i, v)
-			case arrow.FLOAT64, arrow.FLOAT32:
-				var v float64
-				if !isNull {
-					var err error
-					if v, err = strconv.ParseFloat(str, 64); err != nil {
-						if iv, ok := parseIntFast(str); ok {
-							v = float64(iv)
-						} else {
-							perr = s.fieldErr(p, rowStart, col, str, t)
-							res.bad = col
-							return false
-						}
-					}
-				}
-				c.f = append(c.f, v)
-			case arrow.BOOL:
-				var v bool
-				if !isNull {
-					switch strings.ToLower(str) {
-					case "true", "1":
-						v = true
-					case "false", "0":
-					default:
-						perr = s.fieldErr(p, rowStart, col, str, t)
-						res.bad = col
-						return false
-					}
-				}
-				c.b = append(c.b, v)
-			case arrow.DATE32:
-				var v int64
-				if !isNull {
-					tm, err := time.Parse("2006-01-02", str)
-					if err != nil {
-						perr = s.fieldErr(p, rowStart, col, str, t)
-						res.bad = col
-						return false
-					}
-					v = tm.Unix() / 86400
-				}
-				c.i = append(c.i, v)
-			case arrow.TIMESTAMP:
-				var v int64
-				if !isNull {
-					tm, ok := parseTime(str)
-					if !ok {
-						if d, err := time.Parse("2006-01-02", str); err == nil {
-							tm, ok = d, true
-						}
-					}
-					if !ok {
-						perr = s.fieldErr(p, rowStart, col, str, t)
-						res.bad = col
-						return false
-					}
-					v = toUnit(tm, t.(*arrow.TimestampType).Unit)
-				}
-				c.i = append(c.i, v)
-			default:
-				if quoted && bytes.Contains(f, []byte(`""`)) {
-					c.bytes = append(c.bytes, unquote(f, true)...)
-				} else if !isNull {
-					c.bytes = append(c.bytes, f...)
-				}
-				c.offs = append(c.offs, int32(len(c.bytes)))
-			}
-			return true
-		}, &pos)
-		if err != nil {
-			res.err = err
-			return res
-		}
-		if perr != nil {
-			res.err = perr
-			return res
-		}
-		if seen != ncol {
-			res.err = fmt.Errorf("%w: %s:%d: expected %d fields, found %d", ErrParse, p.name, p.lineAt(rowStart), ncol, seen)
-			return res
-		}
-		res.rows++
-	}
-	return res
 }
 
 func toUnit(t time.Time, u arrow.TimeUnit) int64 {
@@ -796,133 +677,11 @@ func toUnit(t time.Time, u arrow.TimeUnit) int64 {
 	return t.UnixNano()
 }
 
-func (s *csvSource) fieldErr(p *csvParser, rowStart, col int, val string, t arrow.DataType) error {
+// fieldErr reports a field that does not parse as its column's type; pos
+// is where the field starts.
+func fieldErr(p *csvParser, pos, col int, name, val string, t arrow.DataType) error {
 	return fmt.Errorf("%w: %s:%d: column %d (%q): cannot parse %q as %s; pass CSVOptions.Types or Schema to read it as another type",
-		ErrParse, p.name, p.lineAt(rowStart), col+1, s.schema.Field(col).Name, cut(val, 40), t)
-}
-
-func buildColumn(ctx context.Context, mem memory.Allocator, t arrow.DataType, results []chunkResult, k, rows int) (arrow.Array, error) {
-	var valid []bool
-	anyNull := false
-	for _, r := range results {
-		if r.cols[k].nulls > 0 {
-			anyNull = true
-		}
-	}
-	if anyNull {
-		valid = make([]bool, 0, rows)
-		for _, r := range results {
-			c := r.cols[k]
-			if c.valid != nil {
-				valid = append(valid, c.valid...)
-			} else {
-				for i := 0; i < r.rows; i++ {
-					valid = append(valid, true)
-				}
-			}
-		}
-	}
-	switch t.ID() {
-	case arrow.INT64, arrow.INT32, arrow.INT16, arrow.INT8, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64, arrow.DATE32, arrow.TIMESTAMP:
-		vals := make([]int64, 0, rows)
-		for _, r := range results {
-			vals = append(vals, r.cols[k].i...)
-		}
-		switch t.ID() {
-		case arrow.DATE32:
-			b := array.NewDate32Builder(mem)
-			defer b.Release()
-			d32 := make([]arrow.Date32, len(vals))
-			for i, v := range vals {
-				d32[i] = arrow.Date32(v)
-			}
-			b.AppendValues(d32, valid)
-			return b.NewArray(), nil
-		case arrow.TIMESTAMP:
-			b := array.NewTimestampBuilder(mem, t.(*arrow.TimestampType))
-			defer b.Release()
-			ts := make([]arrow.Timestamp, len(vals))
-			for i, v := range vals {
-				ts[i] = arrow.Timestamp(v)
-			}
-			b.AppendValues(ts, valid)
-			return b.NewArray(), nil
-		}
-		b := array.NewInt64Builder(mem)
-		defer b.Release()
-		b.AppendValues(vals, valid)
-		a := b.NewArray()
-		if t.ID() == arrow.INT64 {
-			return a, nil
-		}
-		defer a.Release()
-		return castInts(ctx, mem, a, t)
-	case arrow.FLOAT64, arrow.FLOAT32:
-		vals := make([]float64, 0, rows)
-		for _, r := range results {
-			vals = append(vals, r.cols[k].f...)
-		}
-		b := array.NewFloat64Builder(mem)
-		defer b.Release()
-		b.AppendValues(vals, valid)
-		a := b.NewArray()
-		if t.ID() == arrow.FLOAT64 {
-			return a, nil
-		}
-		defer a.Release()
-		return castTo(ctx, a, t)
-	case arrow.BOOL:
-		b := array.NewBooleanBuilder(mem)
-		defer b.Release()
-		for _, r := range results {
-			b.AppendValues(r.cols[k].b, nil)
-		}
-		a := b.NewArray()
-		if valid == nil {
-			return a, nil
-		}
-		defer a.Release()
-		vb := array.NewBooleanBuilder(mem)
-		defer vb.Release()
-		for i := 0; i < a.Len(); i++ {
-			if valid[i] {
-				vb.Append(a.(*array.Boolean).Value(i))
-			} else {
-				vb.AppendNull()
-			}
-		}
-		return vb.NewArray(), nil
-	}
-	// strings
-	total := 0
-	for _, r := range results {
-		total += len(r.cols[k].bytes)
-	}
-	if total > math.MaxInt32 {
-		return nil, fmt.Errorf("%w: string column larger than 2 GiB", ErrUnsupported)
-	}
-	b := array.NewStringBuilder(mem)
-	defer b.Release()
-	b.Reserve(rows)
-	b.ReserveData(total)
-	row := 0
-	for _, r := range results {
-		c := r.cols[k]
-		for i := 0; i+1 < len(c.offs); i++ {
-			if valid != nil && !valid[row] {
-				b.AppendNull()
-			} else {
-				b.BinaryBuilder.Append(c.bytes[c.offs[i]:c.offs[i+1]])
-			}
-			row++
-		}
-	}
-	a := b.NewArray()
-	if t.ID() == arrow.STRING {
-		return a, nil
-	}
-	defer a.Release()
-	return castTo(ctx, a, t)
+		ErrParse, p.name, p.lineAt(pos), col+1, name, cut(val, 40), t)
 }
 
 func runtimeWorkers() int { return runtimeGOMAXPROCS() }

@@ -1,6 +1,7 @@
 package dataframe
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -122,16 +123,42 @@ func TestReadCSVErrors(t *testing.T) {
 	}
 }
 
+// FuzzReadCSV: no input panics, and parsing in many small ranges gives
+// the same frame or the same error as parsing serially.
 func FuzzReadCSV(f *testing.F) {
-	f.Add([]byte("a,b\n1,2\n"), false)
-	f.Add([]byte("\"x\"\"y\",2\n,\n"), true)
-	f.Add([]byte("a\n1.5\n\"q\n"), false)
-	f.Fuzz(func(t *testing.T, data []byte, noHeader bool) {
-		fr, err := ReadCSVBytes("fuzz.csv", data, CSVOptions{NoHeader: noHeader})
-		if err != nil {
+	f.Add([]byte("a,b\n1,2\n"), false, uint8(0))
+	f.Add([]byte("\"x\"\"y\",2\n,\n"), true, uint8(1))
+	f.Add([]byte("a\n1.5\n\"q\n"), false, uint8(2))
+	f.Add([]byte(""), false, uint8(0))
+	f.Add([]byte("a,b\r\n1,\"x\r\ny\"\r\n2,z"), false, uint8(3))
+	f.Add([]byte("a;b\nNA;1\n2;NA\n"), false, uint8(4))
+	f.Add([]byte("a,b\nx\"y,1\n\"m\nl\",2\n3,\"\"\n"), false, uint8(5))
+	f.Add([]byte("d,t\n2024-01-02,2024-01-02T03:04:05Z\n,\n"), false, uint8(6))
+	f.Add([]byte("k\nb\na\n\n\"\"\n"), false, uint8(7))
+	f.Fuzz(func(t *testing.T, data []byte, noHeader bool, mode uint8) {
+		opts := CSVOptions{NoHeader: noHeader, InferRows: 1 + int(mode%4)}
+		if mode&4 != 0 {
+			opts.Delimiter = ';'
+			opts.NullValues = []string{"NA", ""}
+		}
+		if mode&8 != 0 && !noHeader {
+			opts.Types = map[string]arrow.DataType{}
+			if i := bytes.IndexAny(data, ",\r\n"); i > 0 && !bytes.ContainsAny(data[:i], "\"") {
+				opts.Types[string(data[:i])] = Categorical
+			}
+		}
+		serial, err1 := readCSVBytes(context.Background(), "fuzz.csv", data, opts, 1<<30)
+		ranged, err2 := readCSVBytes(context.Background(), "fuzz.csv", data, opts, 1+int(mode%16))
+		if (err1 == nil) != (err2 == nil) || (err1 != nil && err1.Error() != err2.Error()) {
+			t.Fatalf("serial: %v\nranges: %v", err1, err2)
+		}
+		if err1 != nil {
 			return
 		}
-		_ = fr.String()
+		if a, b := dump(serial), dump(ranged); a != b {
+			t.Fatalf("serial:\n%s\nranges:\n%s", a, b)
+		}
+		_ = serial.String()
 	})
 }
 
@@ -249,7 +276,7 @@ func TestHiveDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(all.Columns(), ","); got != "v,month,year" || all.NumRows() != 6 {
+	if got := strings.Join(all.Columns(), ","); got != "v,year,month" || all.NumRows() != 6 {
 		t.Fatalf("columns %s rows %d\n%v", got, all.NumRows(), all)
 	}
 	lf := ScanDir(dir, DirOptions{}).Filter(Col("year").Eq(2024), Col("v").Gt(3))
@@ -302,4 +329,80 @@ func TestWriteCSVAndNDJSONRoundTrip(t *testing.T) {
 	if c, _ := back2.Column("s"); c.NullCount() != 1 {
 		t.Errorf("ndjson nulls:\n%v", back2)
 	}
+}
+
+// FuzzReadJSON: no JSON or NDJSON input panics.
+func FuzzReadJSON(f *testing.F) {
+	f.Add([]byte(`[{"a":1,"s":"x"},{"a":2.5,"s":null}]`), false)
+	f.Add([]byte(`{"a":1}`+"\n"+`{"b":[1,2]}`+"\n"), true)
+	f.Add([]byte(`[{"a":1},`), false)
+	f.Add([]byte(`{"a":{"x":1}}`+"\n"+`{"a":"s"}`), true)
+	f.Fuzz(func(t *testing.T, data []byte, nd bool) {
+		path := filepath.Join(t.TempDir(), "x.json")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var fr *Frame
+		var err error
+		if nd {
+			fr, err = ReadNDJSON(path, JSONOptions{})
+		} else {
+			fr, err = ReadJSON(path, JSONOptions{})
+		}
+		if err == nil {
+			_ = fr.String()
+		}
+	})
+}
+
+// FuzzReadIPC: a damaged Arrow IPC file gives an error, not a panic.
+func FuzzReadIPC(f *testing.F) {
+	fr := mustFrame(f, map[string]any{"a": []int64{1, 2}, "s": []string{"x", "y"}})
+	path := filepath.Join(f.TempDir(), "seed.arrow")
+	if err := fr.WriteIPC(path); err != nil {
+		f.Fatal(err)
+	}
+	seed, _ := os.ReadFile(path)
+	f.Add(seed, 0, byte(0))
+	f.Add(seed, 40, byte(0xff))
+	f.Add(seed[:len(seed)/2], 0, byte(0))
+	f.Fuzz(func(t *testing.T, data []byte, at int, b byte) {
+		if len(data) > 0 {
+			data = append([]byte(nil), data...)
+			data[((at%len(data))+len(data))%len(data)] ^= b
+		}
+		p := filepath.Join(t.TempDir(), "x.arrow")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := ReadIPC(p, IPCOptions{}); err == nil {
+			_ = out.String()
+		}
+	})
+}
+
+// FuzzReadParquet: a damaged Parquet file gives an error, not a panic.
+func FuzzReadParquet(f *testing.F) {
+	fr := mustFrame(f, map[string]any{"a": []int64{1, 2, 3}, "s": []string{"x", "y", "x"}, "v": []float64{0.5, 1, 2}})
+	path := filepath.Join(f.TempDir(), "seed.parquet")
+	if err := fr.WriteParquet(path, ParquetWriteOptions{Compression: "none"}); err != nil {
+		f.Fatal(err)
+	}
+	seed, _ := os.ReadFile(path)
+	f.Add(seed, 0, byte(0))
+	f.Add(seed, 30, byte(0x40))
+	f.Add(seed, -30, byte(0x01))
+	f.Fuzz(func(t *testing.T, data []byte, at int, b byte) {
+		if len(data) > 0 {
+			data = append([]byte(nil), data...)
+			data[((at%len(data))+len(data))%len(data)] ^= b
+		}
+		p := filepath.Join(t.TempDir(), "x.parquet")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := ReadParquet(p, ParquetOptions{}); err == nil {
+			_ = out.String()
+		}
+	})
 }

@@ -21,7 +21,116 @@ type IPCOptions struct {
 }
 
 // ReadIPC reads an Arrow IPC file (Feather v2) or stream into a Frame.
-func ReadIPC(path string, opts IPCOptions) (*Frame, error) {
+// The arrays are validated (buffer sizes, offsets, dictionary indices),
+// so a damaged file gives an error wrapping ErrParse, never a panic.
+func ReadIPC(path string, opts IPCOptions) (f *Frame, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("%w: ipc %s: damaged file (%v)", ErrParse, path, r)
+		}
+	}()
+	f, err = readIPC(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range f.cols {
+		if err := validateArray(c); err != nil {
+			f.Release()
+			return nil, fmt.Errorf("%w: ipc %s: column %q: %v", ErrParse, path, f.schema.Field(i).Name, err)
+		}
+	}
+	return f, nil
+}
+
+// cappedAllocator refuses (by a panic that ReadIPC turns into ErrParse)
+// single buffers larger than max: a damaged length field in an IPC file
+// must not allocate terabytes. max allows 64 times the file's size, for
+// compressed buffers.
+type cappedAllocator struct {
+	memory.Allocator
+	max int
+}
+
+func (c cappedAllocator) Allocate(n int) []byte {
+	if n > c.max {
+		panic(fmt.Sprintf("a buffer of %d bytes, more than %d", n, c.max))
+	}
+	return c.Allocator.Allocate(n)
+}
+
+func (c cappedAllocator) Reallocate(n int, b []byte) []byte {
+	if n > c.max {
+		panic(fmt.Sprintf("a buffer of %d bytes, more than %d", n, c.max))
+	}
+	return c.Allocator.Reallocate(n, b)
+}
+
+// validateArray checks that a's buffers hold what its type and length
+// say, recursively.
+func validateArray(a arrow.Array) error {
+	d := a.Data()
+	n := d.Offset() + d.Len()
+	bufs := d.Buffers()
+	if d.Offset() < 0 || d.Len() < 0 {
+		return fmt.Errorf("negative offset or length")
+	}
+	if len(bufs) > 0 && bufs[0] != nil && d.NullN() != 0 && bufs[0].Len() < (n+7)/8 {
+		return fmt.Errorf("validity bitmap of %d bytes for %d values", bufs[0].Len(), n)
+	}
+	switch x := a.(type) {
+	case *array.Null:
+		return nil
+	case *array.Dictionary:
+		if err := validateArray(x.Indices()); err != nil {
+			return fmt.Errorf("indices: %w", err)
+		}
+		if err := validateArray(x.Dictionary()); err != nil {
+			return fmt.Errorf("dictionary: %w", err)
+		}
+		size := x.Dictionary().Len()
+		for i := 0; i < x.Len(); i++ {
+			if x.IsValid(i) {
+				if k := x.GetValueIndex(i); k < 0 || k >= size {
+					return fmt.Errorf("index %d out of a dictionary of %d values", k, size)
+				}
+			}
+		}
+		return nil
+	case *array.Struct:
+		for i := 0; i < x.NumField(); i++ {
+			if c := x.Field(i); c.Len() < x.Len() {
+				return fmt.Errorf("struct field %d has %d values, want %d", i, c.Len(), x.Len())
+			} else if err := validateArray(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if fw, ok := d.DataType().(arrow.FixedWidthDataType); ok {
+		if len(bufs) < 2 || bufs[1] == nil {
+			if n == 0 {
+				return nil
+			}
+			return fmt.Errorf("missing values buffer")
+		}
+		if need := (n*fw.BitWidth() + 7) / 8; bufs[1].Len() < need {
+			return fmt.Errorf("values buffer of %d bytes, want %d", bufs[1].Len(), need)
+		}
+		return nil
+	}
+	if v, ok := a.(interface{ ValidateFull() error }); ok {
+		if err := v.ValidateFull(); err != nil {
+			return err
+		}
+		if l, ok := a.(array.ListLike); ok {
+			return validateArray(l.ListValues())
+		}
+		return nil
+	}
+	return nil // a type without checks (unions, ...): read as is
+}
+
+func readIPC(path string, opts IPCOptions) (*Frame, error) {
 	mem := opts.Allocator
 	if mem == nil {
 		mem = memory.DefaultAllocator
@@ -31,6 +140,9 @@ func ReadIPC(path string, opts IPCOptions) (*Frame, error) {
 		return nil, fmt.Errorf("dataframe: read ipc: %w", err)
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		mem = cappedAllocator{Allocator: mem, max: max(256<<20, 64*int(st.Size()))}
+	}
 	if fr, err := ipc.NewFileReader(f, ipc.WithAllocator(mem)); err == nil {
 		defer fr.Close()
 		var recs []arrow.RecordBatch

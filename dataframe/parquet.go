@@ -101,6 +101,9 @@ func (s *parquetSource) Scan(ctx context.Context, mem memory.Allocator, req plan
 	if s.opts.Allocator != nil {
 		mem = s.opts.Allocator
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
 	rdr, err := file.OpenParquetFile(s.path, false)
 	if err != nil {
 		return nil, 0, fmt.Errorf("dataframe: open parquet %s: %w", s.path, err)
@@ -154,6 +157,9 @@ func (s *parquetSource) Scan(ctx context.Context, mem memory.Allocator, req plan
 	}
 	tbl, err := fr.ReadRowGroups(ctx, indices, groups)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, 0, ctx.Err()
+		}
 		return nil, 0, fmt.Errorf("%w: parquet %s: %v", ErrParse, s.path, err)
 	}
 	defer tbl.Release()

@@ -17,8 +17,10 @@ import (
 	"github.com/golab-dev/golab/dataframe/physical"
 )
 
-// BatchRows is the row count of the IPC batches the cluster transport
-// sends (at most 64Ki rows per batch, cluster/doc.go).
+// BatchRows is the row count of the IPC batches IPCBytes writes. The
+// cluster transport sends larger batches (a table up to an eighth of the
+// worker's memory limit, at most 512 MiB, in one batch; cluster/doc.go);
+// the stream bytes differ only in per-batch metadata.
 const BatchRows = 64 << 10
 
 // ShuffleTable returns a table of rows rows shaped like shuffled group-by

@@ -136,7 +136,7 @@ func (ev *evaluator) fn(f expr.Func) (*vec, error) {
 		return out, nil
 	}
 	if strings.HasPrefix(f.Name, "dt.") {
-		return dtFunc(f, x, n)
+		return ev.dtFunc(f, x, n)
 	}
 	return nil, fmt.Errorf("%w: function %q", expr.ErrUnsupported, f.Name)
 }
@@ -248,26 +248,29 @@ func fromTime(dt arrow.DataType, t time.Time) int64 {
 	return t.UnixNano()
 }
 
-func dtFunc(f expr.Func, x *vec, n int) (*vec, error) {
+func (ev *evaluator) dtFunc(f expr.Func, x *vec, n int) (*vec, error) {
 	out := &vec{n: x.n, scalar: x.scalar, valid: x.valid, k: kInt, dt: arrow.PrimitiveTypes.Int64, i: make([]int64, n)}
 	if f.Name == "dt.truncate" {
 		every, _ := f.Params[0].(string)
+		tr, err := parseTruncate(every, x.dt)
+		if err != nil {
+			return nil, err
+		}
 		out.dt = x.dt
 		for i := range out.i {
-			t := toTime(x.dt, x.i[i])
-			switch every {
-			case "1y", "year":
-				t = time.Date(t.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
-			case "1mo", "month":
-				t = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-			default:
-				d, err := parseEvery(every)
-				if err != nil {
-					return nil, err
-				}
-				t = t.Truncate(d)
+			if x.isValid(i) {
+				out.i[i] = tr.apply(x.i[i])
 			}
-			out.i[i] = fromTime(x.dt, t)
+		}
+		if x.dt.ID() == arrow.DATE32 && !out.scalar {
+			// date32 values are 32-bit: hand over the array, as the
+			// int64 path would store 64-bit values under a date32 type.
+			vals := make([]int32, n)
+			for i, v := range out.i {
+				vals[i] = int32(v)
+			}
+			out.arr = int32Array(ev.env.Mem, x.dt, vals, x.valid)
+			ev.owned = append(ev.owned, out.arr)
 		}
 		return out, nil
 	}
@@ -297,24 +300,137 @@ func dtFunc(f expr.Func, x *vec, n int) (*vec, error) {
 	return out, nil
 }
 
-func parseEvery(s string) (time.Duration, error) {
+// truncator rounds int64-backed temporal values of one type down to a
+// multiple of an interval: calendar months (months > 0), or a fixed step
+// in the type's own unit counted from origin (the Unix epoch; Monday
+// 1969-12-29 for weeks).
+type truncator struct {
+	dt           arrow.DataType
+	months       int64
+	step, origin int64
+	// nsStep replaces step when the interval is not a whole number of
+	// the type's units (1500ms on seconds): values go through nanoseconds.
+	nsStep, unitNs int64
+}
+
+func (t truncator) apply(v int64) int64 {
 	switch {
-	case strings.HasSuffix(s, "d"):
-		var k int
-		if _, err := fmt.Sscanf(s, "%dd", &k); err == nil {
-			return time.Duration(k) * 24 * time.Hour, nil
+	case t.months > 0:
+		tm := toTime(t.dt, v)
+		m := int64(tm.Year()-1970)*12 + int64(tm.Month()) - 1
+		m -= dtFloorMod(m, t.months)
+		return fromTime(t.dt, time.Date(1970+int(dtFloorDiv(m, 12)), time.Month(dtFloorMod(m, 12)+1), 1, 0, 0, 0, 0, time.UTC))
+	case t.step > 1:
+		return v - dtFloorMod(v-t.origin, t.step)
+	case t.nsStep > 0:
+		if v > math.MaxInt64/t.unitNs || v < math.MinInt64/t.unitNs {
+			return v // beyond what nanoseconds can hold: left as is
 		}
-	case strings.HasSuffix(s, "w"):
-		var k int
-		if _, err := fmt.Sscanf(s, "%dw", &k); err == nil {
-			return time.Duration(k) * 7 * 24 * time.Hour, nil
+		ns := v * t.unitNs
+		ns -= dtFloorMod(ns-t.origin*t.unitNs, t.nsStep)
+		return dtFloorDiv(ns, t.unitNs)
+	}
+	return v // the interval divides the type's unit: nothing to round
+}
+
+func dtFloorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func dtFloorMod(a, b int64) int64 { return a - dtFloorDiv(a, b)*b }
+
+// unitNanos is the length in nanoseconds of one unit of an int64-backed
+// temporal type.
+func unitNanos(dt arrow.DataType) int64 {
+	switch t := dt.(type) {
+	case *arrow.TimestampType:
+		switch t.Unit {
+		case arrow.Second:
+			return 1e9
+		case arrow.Millisecond:
+			return 1e6
+		case arrow.Microsecond:
+			return 1e3
+		}
+		return 1
+	case *arrow.Date32Type:
+		return 86400e9
+	case *arrow.Date64Type:
+		return 1e6
+	}
+	return 1
+}
+
+// truncateUnits lists the intervals dt.truncate accepts.
+const truncateUnits = `a positive count and a unit: "1y", "1q", "1mo", "1w", "1d", "1h", "15m", "1s", "1ms", "1us", "1ns"; a Go duration such as "1h30m"; or year, quarter, month, week, day, hour, minute, second`
+
+// parseTruncate parses a dt.truncate interval for values of type dt.
+func parseTruncate(s string, dt arrow.DataType) (truncator, error) {
+	bad := func(why string) (truncator, error) {
+		return truncator{}, fmt.Errorf("%w: truncate interval %q%s (want %s)", expr.ErrInvalidArgument, s, why, truncateUnits)
+	}
+	alias := map[string]string{"year": "1y", "quarter": "1q", "month": "1mo", "week": "1w", "day": "1d", "hour": "1h", "minute": "1m", "second": "1s"}
+	spec := s
+	if a, ok := alias[strings.ToLower(s)]; ok {
+		spec = a
+	}
+	k := 0
+	for k < len(spec) && spec[k] >= '0' && spec[k] <= '9' {
+		k++
+	}
+	count := int64(-1)
+	if k > 0 && k <= 6 {
+		count = 0
+		for _, c := range spec[:k] {
+			count = count*10 + int64(c-'0')
 		}
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%w: truncate interval %q (want e.g. \"1h\", \"15m\", \"1d\", \"1mo\", \"1y\")", expr.ErrInvalidArgument, s)
+	t := truncator{dt: dt, unitNs: unitNanos(dt)}
+	var d time.Duration
+	switch unit := spec[k:]; {
+	case unit == "y" || unit == "q" || unit == "mo" || unit == "w" || unit == "d":
+		if count <= 0 {
+			return bad(": the count must be a positive number below a million")
+		}
+		switch unit {
+		case "y":
+			t.months = 12 * count
+			return t, nil
+		case "q":
+			t.months = 3 * count
+			return t, nil
+		case "mo":
+			t.months = count
+			return t, nil
+		case "w":
+			d = time.Duration(count) * 7 * 24 * time.Hour
+			t.origin = dtFloorDiv(-3*86400e9, t.unitNs) // Monday 1969-12-29
+		default:
+			d = time.Duration(count) * 24 * time.Hour
+		}
+	default:
+		var err error
+		if d, err = time.ParseDuration(spec); err != nil || d <= 0 {
+			return bad("")
+		}
 	}
-	return d, nil
+	ns := int64(d)
+	switch {
+	case ns%t.unitNs == 0:
+		t.step = ns / t.unitNs
+	case t.unitNs%ns == 0:
+		// The interval divides one unit (1h on dates, 1us on seconds):
+		// every value is already a multiple.
+	case dt.ID() == arrow.DATE32 || dt.ID() == arrow.DATE64:
+		return bad(" on a date column: use whole days, or an interval that divides a day")
+	default:
+		t.nsStep = ns
+	}
+	return t, nil
 }
 
 // dictEncode converts a string array to dictionary<int32, utf8>.

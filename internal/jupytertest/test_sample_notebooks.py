@@ -1,4 +1,4 @@
-"""The sample notebooks 02-sales-analysis and 03-live-plot run with nbclient on the golab
+"""The sample notebooks 02-sales-analysis, 03-live-plot and 04-cluster run with nbclient on the golab
 kernel; their outputs are checked: tables, decodable chart images of the right size that are
 not blank, the Vega-Lite bundle, live updates through one display_id, and numbers that follow
 from the notebooks' fixed seeds."""
@@ -263,3 +263,20 @@ def test_live_plot(snippet, summary, out, live_run):
     assert base64.b64decode(updates[-1]["content"]["data"]["image/png"]) == base64.b64decode(final.data["image/png"])
     seconds = (_when(msgs[-1]) - _when(msgs[0])).total_seconds()
     assert len(msgs) <= 5 * seconds + 2, f"{len(msgs)} frames in {seconds:.1f} s"
+
+
+def test_cluster_notebook(tmp_path):
+    """04-cluster starts two real workers from a cell, shows them, runs one group-by on
+    them and locally with the same answer, and stops them."""
+    nb, _ = execute("04-cluster.ipynb", tmp_path)
+    assert stdout(cell_with(nb, "cluster.Start(")) == "2 workers\n"
+    [shown] = [c for c in nb.cells if c.cell_type == "code" and c.source.strip() == "c"]
+    [status] = rich(shown, "text/html")
+    assert status.data["text/plain"].startswith("GoLab cluster (2 workers, running)")
+    assert status.data["text/plain"].count("/ 512.0 MiB") == 2
+    [table] = rich(cell_with(nb, "c.Collect(ctx, q)"), "text/html")
+    assert table.data["text/plain"].startswith("shape: (12, 5)")
+    assert "store-00" in table.data["text/html"] and "revenue_cents" in table.data["text/html"]
+    assert stdout(cell_with(nb, "local.String() == remote.String()")) == \
+        "same answer on the cluster as locally: true\n"
+    assert stdout(cell_with(nb, "c.Close()")) == "workers stopped\n"

@@ -49,6 +49,12 @@ func SetPublisher(p Publisher) Publisher {
 	return old
 }
 
+// Active reports whether a publisher is installed, that is whether Show
+// reaches a notebook. Without one Show prints text/plain on standard
+// output, so a library that would show something only a notebook renders
+// well (a progress bar) checks Active first.
+func Active() bool { return publisher() != nil }
+
 func publisher() Publisher {
 	pub.RLock()
 	defer pub.RUnlock()

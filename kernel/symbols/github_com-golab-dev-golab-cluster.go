@@ -39,6 +39,7 @@ func init() {
 		// type definitions
 		"Cluster":        reflect.ValueOf((*cluster.Cluster)(nil)),
 		"Config":         reflect.ValueOf((*cluster.Config)(nil)),
+		"JobProgress":    reflect.ValueOf((*cluster.JobProgress)(nil)),
 		"LimitAllocator": reflect.ValueOf((*cluster.LimitAllocator)(nil)),
 		"TaskCall":       reflect.ValueOf((*cluster.TaskCall)(nil)),
 		"TaskFunc":       reflect.ValueOf((*cluster.TaskFunc)(nil)),

@@ -12,6 +12,7 @@ import (
 func init() {
 	Symbols["github.com/golab-dev/golab/kernel/display/display"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"Active":       reflect.ValueOf(display.Active),
 		"ClearOutput":  reflect.ValueOf(display.ClearOutput),
 		"HandleWithID": reflect.ValueOf(display.HandleWithID),
 		"Image":        reflect.ValueOf(display.Image),

@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 
@@ -37,6 +38,7 @@ func run() error {
 	workers := flag.Int("workers", 1, "workers (the table is split into one part per worker, sent in parallel)")
 	reps := flag.Int("reps", 5, "repetitions (the median is reported)")
 	mem := flag.String("memory", "3GiB", "memory per worker")
+	cpuprofile := flag.String("cpuprofile", "", "write the coordinator's CPU profile of the timed rounds to `FILE`")
 	flag.Parse()
 	v, err := strconv.ParseFloat(*rowsFlag, 64)
 	if err != nil || v < 1 || v != float64(int(v)) {
@@ -70,6 +72,17 @@ func run() error {
 	var echo, raw []float64
 	if _, err := clusterbench.TransportEcho(ctx, c, parts); err != nil { // warm-up
 		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	for range *reps {
 		d, err := clusterbench.TransportEcho(ctx, c, parts)
