@@ -183,6 +183,7 @@ type Options struct {
 	Runs      int             // runs per question (the benchmark's 2 when 0)
 	Questions map[string]bool // question IDs to run ("q1"); all when empty
 	Log       io.Writer       // progress lines; none when nil
+	Loaded    func()          // called once the tables are loaded (e.g. to start a profile); may be nil
 }
 
 // RunEngine loads task's tables into e and runs each question Runs times,
@@ -202,6 +203,9 @@ func RunEngine(ctx context.Context, e Engine, task Task, paths map[string]string
 		return fmt.Errorf("dbbench: %s: loading %s data: %w", e.Name(), task, err)
 	}
 	logf("# %s %s loaded in %.1fs\n", e.Name(), task, time.Since(t0).Seconds())
+	if opt.Loaded != nil {
+		opt.Loaded()
+	}
 	for _, q := range Questions(task) {
 		if len(opt.Questions) > 0 && !opt.Questions[q.ID] {
 			continue

@@ -47,6 +47,30 @@ func accumulate[S any](ctx context.Context, env *Env, n, ng int, mk func() S, bo
 	return states[0], err
 }
 
+// sizes returns the number of rows of every group, counted on first use
+// and kept (aggregates of one group-by run one after another).
+func (g *Groups) sizes(ctx context.Context, env *Env) ([]int64, error) {
+	if g.size != nil {
+		return g.size, nil
+	}
+	cnt, err := accumulate(ctx, env, len(g.IDs), g.N, func() []int64 { return make([]int64, g.N) },
+		func(s []int64, lo, hi int) {
+			for _, id := range g.IDs[lo:hi] {
+				s[id]++
+			}
+		},
+		func(d, s []int64) {
+			for i := range d {
+				d[i] += s[i]
+			}
+		})
+	if err != nil {
+		return nil, err
+	}
+	g.size = cnt
+	return cnt, nil
+}
+
 type sumI struct {
 	s []int64
 	c []int64
@@ -114,42 +138,64 @@ func groupSumFloat(ctx context.Context, env *Env, g *Groups, vals []float64, val
 		})
 }
 
-type mm[T int64 | float64] struct {
+type mm[T int32 | int64 | float64] struct {
 	v   []T
 	has []bool
 }
 
 func groupMinMax[T int64 | float64](ctx context.Context, env *Env, g *Groups, vals []T, valid []bool, isMax bool) (*mm[T], error) {
+	if valid == nil {
+		return groupMinMaxT(ctx, env, g, vals, isMax)
+	}
 	ids := g.IDs
 	return accumulate(ctx, env, len(ids), g.N,
 		func() *mm[T] { return &mm[T]{make([]T, g.N), make([]bool, g.N)} },
 		func(s *mm[T], lo, hi int) {
 			for i := lo; i < hi; i++ {
-				if valid != nil && !valid[i] {
+				if !valid[i] {
 					continue
 				}
-				id, x := ids[i], vals[i]
-				if !s.has[id] {
-					s.has[id], s.v[id] = true, x
-				} else if isMax {
-					if x > s.v[id] {
-						s.v[id] = x
-					}
-				} else if x < s.v[id] {
-					s.v[id] = x
-				}
+				s.add(ids[i], vals[i], isMax)
 			}
 		},
-		func(d, s *mm[T]) {
-			for i := range d.v {
-				if !s.has[i] {
-					continue
-				}
-				if !d.has[i] || (isMax && s.v[i] > d.v[i]) || (!isMax && s.v[i] < d.v[i]) {
-					d.v[i], d.has[i] = s.v[i], true
-				}
+		func(d, s *mm[T]) { d.merge(s, isMax) })
+}
+
+// groupMinMaxT is groupMinMax over null-free values.
+func groupMinMaxT[T int32 | int64 | float64](ctx context.Context, env *Env, g *Groups, vals []T, isMax bool) (*mm[T], error) {
+	ids := g.IDs
+	return accumulate(ctx, env, len(ids), g.N,
+		func() *mm[T] { return &mm[T]{make([]T, g.N), make([]bool, g.N)} },
+		func(s *mm[T], lo, hi int) {
+			v := vals[lo:hi]
+			for j, id := range ids[lo:hi] {
+				s.add(id, v[j], isMax)
 			}
-		})
+		},
+		func(d, s *mm[T]) { d.merge(s, isMax) })
+}
+
+func (s *mm[T]) add(id uint32, x T, isMax bool) {
+	if !s.has[id] {
+		s.has[id], s.v[id] = true, x
+	} else if isMax {
+		if x > s.v[id] {
+			s.v[id] = x
+		}
+	} else if x < s.v[id] {
+		s.v[id] = x
+	}
+}
+
+func (d *mm[T]) merge(s *mm[T], isMax bool) {
+	for i := range d.v {
+		if !s.has[i] {
+			continue
+		}
+		if !d.has[i] || (isMax && s.v[i] > d.v[i]) || (!isMax && s.v[i] < d.v[i]) {
+			d.v[i], d.has[i] = s.v[i], true
+		}
+	}
 }
 
 // groupCSR returns the rows of every group contiguous: rows[off[g]:off[g+1]]
@@ -357,21 +403,14 @@ func nthElement(xs []float64, k int) float64 {
 func aggregate(ctx context.Context, env *Env, t *Table, g *Groups, a expr.Agg) (arrow.Array, error) {
 	mem := env.Mem
 	if a.Func == expr.AggLen || a.X == nil {
-		cnt, err := accumulate(ctx, env, len(g.IDs), g.N, func() []int64 { return make([]int64, g.N) },
-			func(s []int64, lo, hi int) {
-				for _, id := range g.IDs[lo:hi] {
-					s[id]++
-				}
-			},
-			func(d, s []int64) {
-				for i := range d {
-					d[i] += s[i]
-				}
-			})
+		cnt, err := g.sizes(ctx, env)
 		if err != nil {
 			return nil, err
 		}
 		return int64Array(mem, arrow.PrimitiveTypes.Int64, cnt, nil), nil
+	}
+	if arr, ok, err := aggregateFast(ctx, env, t, g, a); ok || err != nil {
+		return arr, err
 	}
 	ev := &evaluator{ctx: ctx, env: env, t: t}
 	defer func() {
@@ -474,7 +513,7 @@ func aggregate(ctx context.Context, env *Env, t *Table, g *Groups, a expr.Agg) (
 			}
 			return float64Array(mem, s.v, hasToValid(s.has)), nil
 		case kStr:
-			return minMaxString(g, x, isMax, env.Mem), nil
+			return minMaxString(ctx, g, x, isMax, env.Mem)
 		case kBool:
 			s, err := groupMinMax(ctx, env, g, x.floats(), x.valid, isMax)
 			if err != nil {
@@ -589,7 +628,10 @@ func aggregate(ctx context.Context, env *Env, t *Table, g *Groups, a expr.Agg) (
 			return nil, err
 		}
 		cnt := make([]int64, g.N)
-		for _, r := range first {
+		for i, r := range first {
+			if i&(MorselSize-1) == 0 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			cnt[g.IDs[r]]++
 		}
 		return int64Array(mem, arrow.PrimitiveTypes.Int64, cnt, nil), nil
@@ -599,10 +641,13 @@ func aggregate(ctx context.Context, env *Env, t *Table, g *Groups, a expr.Agg) (
 	return nil, fmt.Errorf("%w: aggregate %s of %s", expr.ErrUnsupported, a.Func, x.dt)
 }
 
-func minMaxString(g *Groups, x *vec, isMax bool, mem memory.Allocator) arrow.Array {
+func minMaxString(ctx context.Context, g *Groups, x *vec, isMax bool, mem memory.Allocator) (arrow.Array, error) {
 	out := make([]string, g.N)
 	has := make([]bool, g.N)
 	for i, id := range g.IDs {
+		if i&(MorselSize-1) == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		if !x.isValid(i) {
 			continue
 		}
@@ -611,7 +656,7 @@ func minMaxString(g *Groups, x *vec, isMax bool, mem memory.Allocator) arrow.Arr
 			out[id], has[id] = s, true
 		}
 	}
-	return stringArrayFrom(mem, out, hasToValid(has))
+	return stringArrayFrom(mem, out, hasToValid(has)), nil
 }
 
 func corr(ctx context.Context, env *Env, g *Groups, x, y *vec) (arrow.Array, error) {
@@ -685,7 +730,10 @@ func topK(ctx context.Context, env *Env, g *Groups, x *vec, k int, largest bool)
 		}
 		return topKList(env, st, g.N, func(v []float64) arrow.Array { return float64Array(env.Mem, v, nil) }), nil
 	}
-	off, rows := groupCSR(g)
+	off, rows := groupCSRPar(ctx, env, g)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	offsets := make([]int32, g.N+1)
 	for gi := 0; gi < g.N; gi++ {
 		cnt := 0

@@ -70,9 +70,29 @@ func finish(dt arrow.DataType, n int, bufs []*memory.Buffer, nulls int) arrow.Ar
 	return a
 }
 
-// int64Array copies vals into a new Arrow array of type dt (int64-backed:
-// int64, timestamp, date64, duration).
+// int64Array copies vals into a new Arrow array of type dt. Values are
+// computed as int64; a narrower integer type (date32, int32, time32, int16,
+// int8 and their unsigned kin) gets them narrowed to its width.
 func int64Array(mem memory.Allocator, dt arrow.DataType, vals []int64, valid []bool) arrow.Array {
+	if fw, ok := dt.(arrow.FixedWidthDataType); ok && dt.ID() != arrow.BOOL && !arrow.IsFloating(dt.ID()) {
+		switch fw.BitWidth() {
+		case 32:
+			buf := allocBuf(mem, len(vals)*4)
+			narrowInto(bytesAs[int32](buf.Bytes()), vals)
+			vb, nulls := validityFromBools(mem, valid)
+			return finish(dt, len(vals), []*memory.Buffer{vb, buf}, nulls)
+		case 16:
+			buf := allocBuf(mem, len(vals)*2)
+			narrowInto(bytesAs[int16](buf.Bytes()), vals)
+			vb, nulls := validityFromBools(mem, valid)
+			return finish(dt, len(vals), []*memory.Buffer{vb, buf}, nulls)
+		case 8:
+			buf := allocBuf(mem, len(vals))
+			narrowInto(bytesAs[int8](buf.Bytes()), vals)
+			vb, nulls := validityFromBools(mem, valid)
+			return finish(dt, len(vals), []*memory.Buffer{vb, buf}, nulls)
+		}
+	}
 	buf := allocBuf(mem, len(vals)*8)
 	copy(bytesAs[int64](buf.Bytes()), vals)
 	vb, nulls := validityFromBools(mem, valid)
@@ -99,6 +119,13 @@ func boolArray(mem memory.Allocator, vals []bool, valid []bool) arrow.Array {
 	}
 	vb, nulls := validityFromBools(mem, valid)
 	return finish(arrow.FixedWidthTypes.Boolean, len(vals), []*memory.Buffer{vb, buf}, nulls)
+}
+
+// narrowInto stores vals in a narrower integer slice of the same length.
+func narrowInto[T int8 | int16 | int32](dst []T, vals []int64) {
+	for i, v := range vals {
+		dst[i] = T(v)
+	}
 }
 
 func int32Array(mem memory.Allocator, dt arrow.DataType, vals []int32, valid []bool) arrow.Array {
@@ -141,9 +168,9 @@ type strs struct {
 func newStrs(a arrow.Array) (*strs, error) {
 	switch a := a.(type) {
 	case *array.String:
-		return &strs{offs32: a.ValueOffsets(), data: a.ValueBytes(), arr: a}, nil
+		return &strs{offs32: a.ValueOffsets(), data: valueData(a), arr: a}, nil
 	case *array.LargeString:
-		return &strs{offs64: a.ValueOffsets(), data: a.ValueBytes(), arr: a}, nil
+		return &strs{offs64: a.ValueOffsets(), data: valueData(a), arr: a}, nil
 	case *array.Dictionary:
 		d, err := newStrs(a.Dictionary())
 		if err != nil {
@@ -152,6 +179,17 @@ func newStrs(a arrow.Array) (*strs, error) {
 		return &strs{dict: d, idx: a.GetValueIndex, arr: a}, nil
 	}
 	return nil, fmt.Errorf("%w: %s is not a string type", expr.ErrTypeMismatch, a.DataType())
+}
+
+// valueData returns the whole data buffer of a (large) string array: the
+// offsets of ValueOffsets index it. (ValueBytes starts at the first
+// value's offset, which is not 0 in a sliced array.)
+func valueData(a arrow.Array) []byte {
+	bufs := a.Data().Buffers()
+	if len(bufs) < 3 || bufs[2] == nil {
+		return nil
+	}
+	return bufs[2].Bytes()
 }
 
 // keyFunc returns a fast accessor for string i.

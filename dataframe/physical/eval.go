@@ -213,6 +213,14 @@ type evaluator struct {
 
 // EvalArray evaluates e over t and returns an owned Arrow array of t.Rows rows.
 func EvalArray(ctx context.Context, env *Env, t *Table, e expr.Expr) (arrow.Array, error) {
+	if c, ok := stripAlias(e).(expr.Column); ok {
+		// A column passes through as it is (shared, storage type kept),
+		// without the conversion to a vec.
+		if a := t.Col(c.Name); a != nil {
+			a.Retain()
+			return a, nil
+		}
+	}
 	ev := &evaluator{ctx: ctx, env: env, t: t}
 	defer func() {
 		for _, a := range ev.owned {

@@ -197,11 +197,32 @@ func denseEncode[K comparable](ctx context.Context, env *Env, n int, key func(i 
 	}
 	// Worker-local tables merged at the end (sequential, cache-friendly)
 	// unless the keys turn out to be mostly distinct, then hash partitioning
-	// (no big serial merge).
-	if c, ng, first, ok, err := denseEncodeLocal(ctx, env, n, key, hash, codes); ok || err != nil {
-		return c, ng, first, err
+	// (no big serial merge). A sample decides up front when nearly every
+	// sampled key is distinct, so the local attempt is not wasted.
+	if !mostlyDistinct(n, key, hash) {
+		if c, ng, first, ok, err := denseEncodeLocal(ctx, env, n, key, hash, codes); ok || err != nil {
+			return c, ng, first, err
+		}
 	}
 	return denseEncodePartitioned(ctx, env, n, key, hash, codes)
+}
+
+// mostlyDistinct reports whether at least 95% of 16384 keys sampled at an
+// even stride over [0,n) are distinct: with uniformly drawn keys that
+// means more than about 160 000 distinct keys, too many for per-worker
+// tables merged serially.
+func mostlyDistinct[K comparable](n int, key func(i int) K, hash func(K) uint64) bool {
+	const s = 1 << 14
+	if n < 8*s {
+		return false
+	}
+	t := newTable[K](s)
+	stride := n / s
+	for j := 0; j < s; j++ {
+		k := key(j * stride)
+		t.insert(k, hash(k))
+	}
+	return t.len()*100 >= s*95
 }
 
 // denseEncodeLocal gives each worker a contiguous range and its own table,
@@ -268,23 +289,32 @@ func denseEncodeLocal[K comparable](ctx context.Context, env *Env, n int, key fu
 }
 
 func denseEncodePartitioned[K comparable](ctx context.Context, env *Env, n int, key func(i int) K, hash func(K) uint64, codes []uint32) ([]uint32, int, []int32, error) {
-	// Radix-partition rows by the top hash bits, copying keys and hashes
-	// next to each other so every partition's table is built from
-	// sequential memory and stays cache-sized.
+	// Radix-partition rows by the top hash bits, copying keys next to
+	// their row numbers so every partition's table is built from
+	// sequential memory and stays cache-sized. Integer keys are hashed
+	// again where needed (cheaper than storing 8 bytes per row twice);
+	// other keys keep their hash.
 	pbits := 6
 	for pbits < 10 && n>>pbits > 8192 {
 		pbits++
 	}
 	P := 1 << pbits
 	shift := 64 - pbits
-	hs := make([]uint64, n)
+	var zero K
+	_, cheap := any(zero).(uint64)
+	var hs []uint64
+	if !cheap {
+		hs = make([]uint64, n)
+	}
 	nm := (n + MorselSize - 1) / MorselSize
 	hist := make([]int32, nm*P)
 	if err := parallelFor(ctx, env.Workers, n, func(_, lo, hi int) {
 		h := hist[(lo/MorselSize)*P : (lo/MorselSize+1)*P]
 		for i := lo; i < hi; i++ {
 			x := hash(key(i))
-			hs[i] = x
+			if hs != nil {
+				hs[i] = x
+			}
 			h[x>>shift]++
 		}
 	}); err != nil {
@@ -303,14 +333,52 @@ func denseEncodePartitioned[K comparable](ctx context.Context, env *Env, n int, 
 	pstart[P] = pos
 	rows := make([]int32, n)
 	pk := make([]K, n)
-	ph := make([]uint64, n)
-	if err := parallelFor(ctx, env.Workers, n, func(_, lo, hi int) {
+	var ph []uint64
+	if !cheap {
+		ph = make([]uint64, n)
+	}
+	wcs := make([]*wcBufs[K], env.Workers)
+	if err := parallelFor(ctx, env.Workers, n, func(w, lo, hi int) {
 		h := hist[(lo/MorselSize)*P : (lo/MorselSize+1)*P]
+		if cheap {
+			// Write-combined: rows go to a small per-partition buffer
+			// first and reach rows/pk wcSize at a time, so the scatter
+			// touches few pages at once.
+			if wcs[w] == nil {
+				wcs[w] = &wcBufs[K]{b: make([]wcBuf[K], P), n: make([]uint8, P)}
+			}
+			wb := wcs[w]
+			for i := lo; i < hi; i++ {
+				k := key(i)
+				p := hash(k) >> shift
+				b, c := &wb.b[p], wb.n[p]
+				b.rows[c], b.keys[c] = int32(i), k
+				if c++; c == wcSize {
+					j := h[p]
+					*(*[wcSize]int32)(rows[j : j+wcSize]) = b.rows
+					*(*[wcSize]K)(pk[j : j+wcSize]) = b.keys
+					h[p] = j + wcSize
+					c = 0
+				}
+				wb.n[p] = c
+			}
+			for p, c := range wb.n {
+				if c > 0 {
+					j := h[p]
+					copy(rows[j:j+int32(c)], wb.b[p].rows[:c])
+					copy(pk[j:j+int32(c)], wb.b[p].keys[:c])
+					h[p] = j + int32(c)
+					wb.n[p] = 0
+				}
+			}
+			return
+		}
 		for i := lo; i < hi; i++ {
+			k := key(i)
 			x := hs[i]
 			p := x >> shift
 			j := h[p]
-			rows[j], pk[j], ph[j] = int32(i), key(i), x
+			rows[j], pk[j], ph[j] = int32(i), k, x
 			h[p] = j + 1
 		}
 	}); err != nil {
@@ -325,7 +393,13 @@ func denseEncodePartitioned[K comparable](ctx context.Context, env *Env, n int, 
 		t := newTable[K](int(hi-lo) + 16)
 		var fr []int32
 		for j := lo; j < hi; j++ {
-			c, isNew := t.insert(pk[j], ph[j])
+			var x uint64
+			if ph != nil {
+				x = ph[j]
+			} else {
+				x = hash(pk[j])
+			}
+			c, isNew := t.insert(pk[j], x)
 			if isNew {
 				fr = append(fr, rows[j])
 			}
@@ -336,28 +410,57 @@ func denseEncodePartitioned[K comparable](ctx context.Context, env *Env, n int, 
 	}); err != nil {
 		return nil, 0, nil, err
 	}
-	var first []int32
+	pk, ph = nil, nil
 	base := make([]uint32, P)
 	total := 0
 	for p := 0; p < P; p++ {
 		base[p] = uint32(total)
 		total += pcount[p]
-		first = append(first, pfirst[p]...)
 	}
-	// Renumber groups in order of first appearance: deterministic output
-	// and sequential gathers of the key columns afterwards.
-	owner := make([]int32, n)
-	for c, r := range first {
-		owner[r] = int32(c) + 1
+	// Renumber groups in order of first appearance (deterministic output
+	// and sequential gathers of the key columns afterwards): mark every
+	// group's first row with its partition code, then number the marks in
+	// row order, by contiguous ranges in parallel.
+	owner := make([]uint32, n) // global partition code + 1 at first rows
+	if err := parallelTasks(ctx, env.Workers, P, func(_, p int) {
+		for lc, r := range pfirst[p] {
+			owner[r] = base[p] + uint32(lc) + 1
+		}
+	}); err != nil {
+		return nil, 0, nil, err
+	}
+	w := max(1, env.Workers)
+	bounds := func(i int) (int, int) { return i * n / w, (i + 1) * n / w }
+	marks := make([]int, w+1)
+	if err := parallelTasks(ctx, w, w, func(_, i int) {
+		lo, hi := bounds(i)
+		c := 0
+		for _, o := range owner[lo:hi] {
+			if o != 0 {
+				c++
+			}
+		}
+		marks[i+1] = c
+	}); err != nil {
+		return nil, 0, nil, err
+	}
+	for i := 1; i <= w; i++ {
+		marks[i] += marks[i-1]
 	}
 	remap := make([]uint32, total)
-	k := 0
-	for r, o := range owner {
-		if o != 0 {
-			remap[o-1] = uint32(k)
-			first[k] = int32(r)
-			k++
+	first := make([]int32, total)
+	if err := parallelTasks(ctx, w, w, func(_, i int) {
+		lo, hi := bounds(i)
+		k := marks[i]
+		for r := lo; r < hi; r++ {
+			if o := owner[r]; o != 0 {
+				remap[o-1] = uint32(k)
+				first[k] = int32(r)
+				k++
+			}
 		}
+	}); err != nil {
+		return nil, 0, nil, err
 	}
 	owner = nil
 	if err := parallelTasks(ctx, env.Workers, P, func(_, p int) {
@@ -368,6 +471,22 @@ func denseEncodePartitioned[K comparable](ctx context.Context, env *Env, n int, 
 		return nil, 0, nil, err
 	}
 	return codes, total, first, nil
+}
+
+// wcSize is the number of rows a write-combining buffer holds.
+const wcSize = 8
+
+// wcBuf buffers the rows bound for one partition.
+type wcBuf[K comparable] struct {
+	rows [wcSize]int32
+	keys [wcSize]K
+}
+
+// wcBufs are one worker's write-combining buffers, one per partition,
+// with their fill counts.
+type wcBufs[K comparable] struct {
+	b []wcBuf[K]
+	n []uint8
 }
 
 func bitsFor(card uint64) int {

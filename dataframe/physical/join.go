@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -83,12 +84,15 @@ func joinCodes(ctx context.Context, env *Env, lk, rk []arrow.Array, nl, nr int) 
 
 // joinIndices returns matching (left,right) row pairs; right index -1
 // means no match (left/full joins), left index -1 likewise (full joins).
-// For semi/anti joins only li is filled.
+// For semi/anti joins only li is filled. li is nil when it would be the
+// identity 0..len(ri)-1 (every left row exactly once, in order: a left
+// join, or an inner join where all rows match, against a build side with
+// unique keys); callers gather with gather, which shares the column then.
 func joinIndices(ctx context.Context, env *Env, how plan.JoinType, lk, rk []arrow.Array, nl, nr int) (li, ri []int32, err error) {
-	var lc, rc []uint64
+	var lc, rc []uint32
 	var card uint64
 	var nullKey []bool
-	skip := uint64(math.MaxUint64)
+	skip := uint32(1<<32 - 1)
 	if len(lk) == 1 {
 		var ok bool
 		if lc, rc, card, ok, err = joinCodesFast(ctx, env, lk[0], rk[0]); err != nil {
@@ -96,8 +100,8 @@ func joinIndices(ctx context.Context, env *Env, how plan.JoinType, lk, rk []arro
 		}
 		if ok {
 			// Rows without a partner or with a null key carry code card-1,
-			// which the build below never chains.
-			skip = card - 1
+			// which the build below never links.
+			skip = uint32(card - 1)
 		} else {
 			lc = nil
 		}
@@ -107,34 +111,78 @@ func joinIndices(ctx context.Context, env *Env, how plan.JoinType, lk, rk []arro
 		if err != nil {
 			return nil, nil, err
 		}
-		lc, rc, card, nullKey = codes[:nl], codes[nl:], c, nk
+		c32 := make([]uint32, len(codes))
+		if err := parallelFor(ctx, env.Workers, len(codes), func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				c32[i] = uint32(codes[i])
+			}
+		}); err != nil {
+			return nil, nil, err
+		}
+		lc, rc, card, nullKey = c32[:nl], c32[nl:], c, nk
 	}
 	isNull := func(row int) bool { return nullKey != nil && nullKey[row] }
-	// Build: chains over right rows, in row order.
+	// Build: heads[code] is the first right row with that code. Large
+	// builds split the code space between workers: each scans all rows
+	// but only writes codes it owns, spreading the random writes.
 	heads := make([]int32, card)
 	for i := range heads {
 		heads[i] = -1
 	}
-	next := make([]int32, nr)
-	// Chain build rows (descending, so chains come out in row order).
-	// Large builds split the code space between workers: each scans all
-	// rows but only links codes it owns, spreading the random writes.
 	bw := 1
 	if nr >= 1<<20 {
 		bw = env.Workers
 	}
-	if err := parallelTasks(ctx, bw, bw, func(_, w int) {
-		clo, chi := card*uint64(w)/uint64(bw), card*uint64(w+1)/uint64(bw)
-		for r := nr - 1; r >= 0; r-- {
-			c := rc[r]
-			if c < clo || c >= chi || c == skip || isNull(nl+r) {
-				continue
+	var dup atomic.Bool
+	build := func(next []int32) error {
+		return parallelTasks(ctx, bw, bw, func(_, w int) {
+			clo, chi := uint32(card*uint64(w)/uint64(bw)), uint32(card*uint64(w+1)/uint64(bw))
+			seen := false
+			// Descending, so chains come out in row order.
+			for r := nr - 1; r >= 0; r-- {
+				if r&(MorselSize-1) == 0 && ctx.Err() != nil {
+					return
+				}
+				c := rc[r]
+				if c < clo || c >= chi || c == skip || isNull(nl+r) {
+					continue
+				}
+				if next != nil {
+					next[r] = heads[c]
+				} else if heads[c] >= 0 {
+					seen = true
+				}
+				heads[c] = int32(r)
 			}
-			next[r] = heads[c]
-			heads[c] = int32(r)
-		}
-	}); err != nil {
+			if seen {
+				dup.Store(true)
+			}
+		})
+	}
+	if err := build(nil); err != nil {
 		return nil, nil, err
+	}
+	if !dup.Load() && how != plan.Full {
+		return probeUnique(ctx, env, how, lc, heads, nullKey)
+	}
+	var next []int32
+	if dup.Load() {
+		// Duplicate build keys: chain them (rebuild with next links).
+		for i := range heads {
+			heads[i] = -1
+		}
+		next = make([]int32, nr)
+		if err := build(next); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		next = make([]int32, 0)
+	}
+	chain := func(r int32) int32 {
+		if len(next) == 0 {
+			return -1
+		}
+		return next[r]
 	}
 	// Probe in morsels: count, then fill.
 	nm := (nl + MorselSize - 1) / MorselSize
@@ -158,7 +206,7 @@ func joinIndices(ctx context.Context, env *Env, how plan.JoinType, lk, rk []arro
 				}
 			default:
 				m := 0
-				for r := h; r >= 0; r = next[r] {
+				for r := h; r >= 0; r = chain(r) {
 					m++
 				}
 				if m == 0 && emitUnmatched {
@@ -205,7 +253,7 @@ func joinIndices(ctx context.Context, env *Env, how plan.JoinType, lk, rk []arro
 					li[p], ri[p] = int32(i), -1
 					p++
 				}
-				for r := h; r >= 0; r = next[r] {
+				for r := h; r >= 0; r = chain(r) {
 					li[p], ri[p] = int32(i), r
 					p++
 				}
@@ -217,12 +265,18 @@ func joinIndices(ctx context.Context, env *Env, how plan.JoinType, lk, rk []arro
 	}
 	if how == plan.Full {
 		matched := make([]bool, nr)
-		for _, r := range ri {
+		for i, r := range ri {
+			if i&(MorselSize-1) == 0 && ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
 			if r >= 0 {
 				matched[r] = true
 			}
 		}
 		for r := 0; r < nr; r++ {
+			if r&(MorselSize-1) == 0 && ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
 			if !matched[r] {
 				li = append(li, -1)
 				ri = append(ri, int32(r))
@@ -232,79 +286,256 @@ func joinIndices(ctx context.Context, env *Env, how plan.JoinType, lk, rk []arro
 	return li, ri, nil
 }
 
+// probeUnique probes a build side whose keys are unique (heads[code] is
+// the only right row of code), in one pass: a left row has at most one
+// partner. Inner, semi and anti joins write each morsel's pairs at the
+// morsel's own offset, then close the gaps; a left join keeps every left
+// row, so li is the identity (nil).
+func probeUnique(ctx context.Context, env *Env, how plan.JoinType, lc []uint32, heads []int32, nullKey []bool) (li, ri []int32, err error) {
+	nl := len(lc)
+	if how == plan.Left {
+		ri = make([]int32, nl)
+		err = parallelFor(ctx, env.Workers, nl, func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				ri[i] = heads[lc[i]]
+			}
+			if nullKey != nil {
+				for i := lo; i < hi; i++ {
+					if nullKey[i] {
+						ri[i] = -1
+					}
+				}
+			}
+		})
+		return nil, ri, err
+	}
+	nm := (nl + MorselSize - 1) / MorselSize
+	counts := make([]int, nm)
+	li = make([]int32, nl)
+	if how == plan.Inner {
+		ri = make([]int32, nl)
+	}
+	err = parallelFor(ctx, env.Workers, nl, func(_, lo, hi int) {
+		p := lo
+		switch how {
+		case plan.Inner:
+			for i := lo; i < hi; i++ {
+				h := heads[lc[i]]
+				if h >= 0 && (nullKey == nil || !nullKey[i]) {
+					li[p], ri[p] = int32(i), h
+					p++
+				}
+			}
+		case plan.Semi:
+			for i := lo; i < hi; i++ {
+				if heads[lc[i]] >= 0 && (nullKey == nil || !nullKey[i]) {
+					li[p] = int32(i)
+					p++
+				}
+			}
+		case plan.Anti:
+			for i := lo; i < hi; i++ {
+				if heads[lc[i]] < 0 || (nullKey != nil && nullKey[i]) {
+					li[p] = int32(i)
+					p++
+				}
+			}
+		}
+		counts[lo/MorselSize] = p - lo
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	// Close the gaps between morsels (each moves left, in order).
+	p := 0
+	for m, c := range counts {
+		lo := m * MorselSize
+		if p != lo {
+			copy(li[p:p+c], li[lo:lo+c])
+			if ri != nil {
+				copy(ri[p:p+c], ri[lo:lo+c])
+			}
+		}
+		p += c
+	}
+	if how == plan.Inner && p == nl {
+		return nil, ri, nil
+	}
+	li = shrink(li[:p])
+	if ri != nil {
+		ri = shrink(ri[:p])
+	}
+	return li, ri, nil
+}
+
+// shrink returns s, copied into a right-sized slice when it uses less
+// than half of its capacity (so a selective join does not keep memory
+// for every probe row).
+func shrink(s []int32) []int32 {
+	if len(s) < cap(s)/2 {
+		return append(make([]int32, 0, len(s)), s...)
+	}
+	return s
+}
+
+// intVals returns the values of an integer array without converting
+// int32 and int64 columns (i32 or i64 set), other integer types widened.
+func intVals(a arrow.Array) (i32 []int32, i64 []int64) {
+	if v, ok := a.(*array.Int32); ok {
+		return v.Int32Values(), nil
+	}
+	return nil, asInt64(a)
+}
+
+// minMaxInts returns the range of the non-null values of a (lo > hi when
+// none).
+func minMaxInts(ctx context.Context, env *Env, a arrow.Array, i32 []int32, i64 []int64) (int64, int64) {
+	if i64 != nil {
+		return minMaxInt(ctx, env, a, i64, a.NullN() > 0)
+	}
+	type mm struct{ lo, hi int64 }
+	parts := make([]mm, env.Workers)
+	for i := range parts {
+		parts[i] = mm{math.MaxInt64, math.MinInt64}
+	}
+	hasNull := a.NullN() > 0
+	_ = parallelFor(ctx, env.Workers, len(i32), func(w, l, h int) {
+		var lo, hi int32
+		found := false
+		if !hasNull {
+			lo, hi = spanOf(i32[l:h])
+			found = true
+		} else {
+			lo, hi = int32(math.MaxInt32), int32(math.MinInt32)
+			for i := l; i < h; i++ {
+				if a.IsNull(i) {
+					continue
+				}
+				v := i32[i]
+				lo, hi, found = min(lo, v), max(hi, v), true
+			}
+		}
+		if found {
+			parts[w] = mm{min(parts[w].lo, int64(lo)), max(parts[w].hi, int64(hi))}
+		}
+	})
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, p := range parts {
+		lo, hi = min(lo, p.lo), max(hi, p.hi)
+	}
+	return lo, hi
+}
+
+// spanOf returns the minimum and maximum of the non-empty xs. Branches,
+// not min/max: a new extreme is rare, so they predict well and the loop
+// carries no dependency from one element to the next.
+func spanOf[T int32 | int64](xs []T) (lo, hi T) {
+	lo, hi = xs[0], xs[0]
+	for _, x := range xs[1:] {
+		if x < lo {
+			lo = x
+		}
+		if x > hi {
+			hi = x
+		}
+	}
+	return lo, hi
+}
+
+// offsetCodes writes v-lo for the values of a within [lo, hi] and none
+// for the others and for nulls.
+func offsetCodes(ctx context.Context, env *Env, a arrow.Array, i32 []int32, i64 []int64, lo, hi int64, none uint32) ([]uint32, error) {
+	n := a.Len()
+	out := make([]uint32, n)
+	hasNull := a.NullN() > 0
+	err := parallelFor(ctx, env.Workers, n, func(_, l, h int) {
+		if i32 != nil {
+			for i := l; i < h; i++ {
+				v := int64(i32[i])
+				if v < lo || v > hi {
+					out[i] = none
+				} else {
+					out[i] = uint32(v - lo)
+				}
+			}
+		} else {
+			for i := l; i < h; i++ {
+				v := i64[i]
+				if v < lo || v > hi {
+					out[i] = none
+				} else {
+					out[i] = uint32(v - lo)
+				}
+			}
+		}
+		if hasNull {
+			for i := l; i < h; i++ {
+				if a.IsNull(i) {
+					out[i] = none
+				}
+			}
+		}
+	})
+	return out, err
+}
+
 // joinCodesFast encodes one key column pair without concatenating the
 // sides: integers by offset from the build side's minimum, strings by a
 // table of the (small) build side probed in parallel. The last code
 // (card-1) means "no partner / null" and is never used by build rows.
 // ok is false when neither fast path applies.
-func joinCodesFast(ctx context.Context, env *Env, l, r arrow.Array) (lc, rc []uint64, card uint64, ok bool, err error) {
+func joinCodesFast(ctx context.Context, env *Env, l, r arrow.Array) (lc, rc []uint32, card uint64, ok bool, err error) {
 	nl, nr := l.Len(), r.Len()
 	lt, rt := l.DataType(), r.DataType()
 	switch {
 	case kindOf(lt) == kInt && kindOf(rt) == kInt && expr.IsInteger(lt) == expr.IsInteger(rt):
-		rv := asInt64(r)
-		lo, hi := minMaxInt(ctx, env, r, rv, r.NullN() > 0)
+		r32, r64 := intVals(r)
+		lo, hi := minMaxInts(ctx, env, r, r32, r64)
 		if lo > hi {
 			lo, hi = 0, 0
 		}
 		span := uint64(hi - lo)
-		if hi-lo < 0 || span >= uint64(max(4*nr, 1<<20)) {
+		if hi-lo < 0 || span >= uint64(max(4*nr, 1<<20)) || span >= 1<<31 {
 			return nil, nil, 0, false, nil
 		}
 		card = span + 2
-		none := card - 1
-		rc = make([]uint64, nr)
-		rnull := r.NullN() > 0
-		if err := parallelFor(ctx, env.Workers, nr, func(_, a, b int) {
-			for i := a; i < b; i++ {
-				if rnull && r.IsNull(i) {
-					rc[i] = none
-				} else {
-					rc[i] = uint64(rv[i] - lo)
-				}
-			}
-		}); err != nil {
+		none := uint32(card - 1)
+		if rc, err = offsetCodes(ctx, env, r, r32, r64, lo, hi, none); err != nil {
 			return nil, nil, 0, false, err
 		}
-		lv := asInt64(l)
-		lnull := l.NullN() > 0
-		lc = make([]uint64, nl)
-		err = parallelFor(ctx, env.Workers, nl, func(_, a, b int) {
-			for i := a; i < b; i++ {
-				v := lv[i]
-				if (lnull && l.IsNull(i)) || v < lo || v > hi {
-					lc[i] = none
-				} else {
-					lc[i] = uint64(v - lo)
-				}
-			}
-		})
-		return lc, rc, card, true, err
+		l32, l64 := intVals(l)
+		lc, err = offsetCodes(ctx, env, l, l32, l64, lo, hi, none)
+		return lc, rc, card, err == nil, err
 	case kindOf(lt) == kStr && kindOf(rt) == kStr && (nr <= 1<<20 || rt.ID() == arrow.DICTIONARY):
 		// Build: a table of the right side's distinct strings (its
 		// dictionary when dictionary-encoded).
 		t := newStrTable(256)
-		var none uint64
-		rc = make([]uint64, nr)
+		var none uint32
+		rc = make([]uint32, nr)
 		if rd, isDict := r.(*array.Dictionary); isDict {
 			ds, err := newStrs(rd.Dictionary())
 			if err != nil {
 				return nil, nil, 0, false, err
 			}
-			dcode := make([]uint64, rd.Dictionary().Len())
+			dcode := make([]uint32, rd.Dictionary().Len())
 			for j := range dcode {
 				k := ds.at(j)
 				c, _ := t.insert(k, hashString(k))
-				dcode[j] = uint64(c)
+				dcode[j] = uint32(c)
 			}
 			card = uint64(t.len()) + 1
-			none = card - 1
-			for i := range rc {
-				if rd.IsNull(i) {
-					rc[i] = none
-				} else {
-					rc[i] = dcode[rd.GetValueIndex(i)]
+			none = uint32(card - 1)
+			rnull := rd.NullN() > 0
+			if err := parallelFor(ctx, env.Workers, nr, func(_, a, b int) {
+				for i := a; i < b; i++ {
+					if rnull && rd.IsNull(i) {
+						rc[i] = none
+					} else {
+						rc[i] = dcode[rd.GetValueIndex(i)]
+					}
 				}
+			}); err != nil {
+				return nil, nil, 0, false, err
 			}
 		} else {
 			rs, err := newStrs(r)
@@ -314,33 +545,36 @@ func joinCodesFast(ctx context.Context, env *Env, l, r arrow.Array) (lc, rc []ui
 			rk := rs.keyFunc()
 			var nulls []int
 			for i := 0; i < nr; i++ {
+				if i&(MorselSize-1) == 0 && ctx.Err() != nil {
+					return nil, nil, 0, false, ctx.Err()
+				}
 				if r.IsNull(i) {
 					nulls = append(nulls, i)
 					continue
 				}
 				k := rk(i)
 				c, _ := t.insert(k, hashString(k))
-				rc[i] = uint64(c)
+				rc[i] = uint32(c)
 			}
 			card = uint64(t.len()) + 1
-			none = card - 1
+			none = uint32(card - 1)
 			for _, i := range nulls {
 				rc[i] = none
 			}
 		}
 		// Probe: per row, or once per dictionary entry.
 		lnull := l.NullN() > 0
-		lc = make([]uint64, nl)
+		lc = make([]uint32, nl)
 		if ld, isDict := l.(*array.Dictionary); isDict {
 			ds, err := newStrs(ld.Dictionary())
 			if err != nil {
 				return nil, nil, 0, false, err
 			}
-			dmap := make([]uint64, ld.Dictionary().Len())
+			dmap := make([]uint32, ld.Dictionary().Len())
 			for j := range dmap {
 				k := ds.at(j)
 				if c := t.find(k, hashString(k)); c >= 0 {
-					dmap[j] = uint64(c)
+					dmap[j] = uint32(c)
 				} else {
 					dmap[j] = none
 				}
@@ -361,7 +595,7 @@ func joinCodesFast(ctx context.Context, env *Env, l, r arrow.Array) (lc, rc []ui
 					}
 				}
 			})
-			return lc, rc, card, true, err
+			return lc, rc, card, err == nil, err
 		}
 		ls, err := newStrs(l)
 		if err != nil {
@@ -376,13 +610,13 @@ func joinCodesFast(ctx context.Context, env *Env, l, r arrow.Array) (lc, rc []ui
 				}
 				k := lk(i)
 				if c := t.find(k, hashString(k)); c >= 0 {
-					lc[i] = uint64(c)
+					lc[i] = uint32(c)
 				} else {
 					lc[i] = none
 				}
 			}
 		})
-		return lc, rc, card, true, err
+		return lc, rc, card, err == nil, err
 	}
 	return nil, nil, 0, false, nil
 }

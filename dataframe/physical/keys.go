@@ -31,22 +31,34 @@ func encodeColumn(ctx context.Context, env *Env, a arrow.Array) (keyCodes, error
 	case kNull:
 		return keyCodes{codes: codes, card: 1}, nil
 	case kInt:
-		vals := asInt64(a)
-		lo, hi := minMaxInt(ctx, env, a, vals, hasNull)
+		i32, vals := intVals(a)
+		lo, hi := minMaxInts(ctx, env, a, i32, vals)
 		if lo > hi { // all null
 			return keyCodes{codes: codes, card: 1}, nil
 		}
 		if uint64(hi-lo) < 1<<40 {
 			err := parallelFor(ctx, env.Workers, n, func(_, l, h int) {
-				for i := l; i < h; i++ {
-					if hasNull && a.IsNull(i) {
-						codes[i] = 0
-					} else {
+				if i32 != nil {
+					for i := l; i < h; i++ {
+						codes[i] = uint64(int64(i32[i])-lo) + 1
+					}
+				} else {
+					for i := l; i < h; i++ {
 						codes[i] = uint64(vals[i]-lo) + 1
+					}
+				}
+				if hasNull {
+					for i := l; i < h; i++ {
+						if a.IsNull(i) {
+							codes[i] = 0
+						}
 					}
 				}
 			})
 			return keyCodes{codes: codes, card: uint64(hi-lo) + 2}, err
+		}
+		if vals == nil {
+			vals = asInt64(a)
 		}
 		dc, ng, _, err := denseEncode(ctx, env, n, func(i int) uint64 { return uint64(vals[i]) }, hashU64)
 		if err != nil {
@@ -191,6 +203,8 @@ type Groups struct {
 	IDs   []uint32 // per row
 	N     int      // number of groups
 	First []int32  // first row of each group
+
+	size []int64 // rows per group, once sizes has counted them
 }
 
 // groupKeys computes group ids for the rows of key columns cols (n rows).
@@ -200,6 +214,17 @@ func groupKeys(ctx context.Context, env *Env, cols []arrow.Array, n int) (*Group
 		g := &Groups{IDs: make([]uint32, n), N: 1, First: []int32{0}}
 		return g, nil
 	}
+	if keys, card, ok, err := packedKeys(ctx, env, cols); err != nil {
+		return nil, err
+	} else if ok {
+		return groupKeysPacked(ctx, env, keys, card, n)
+	}
+	return groupKeysCodes(ctx, env, cols, n)
+}
+
+// groupKeysCodes is groupKeys through per-row key codes: every key type,
+// nulls, any cardinality.
+func groupKeysCodes(ctx context.Context, env *Env, cols []arrow.Array, n int) (*Groups, error) {
 	var kc keyCodes
 	for i, c := range cols {
 		k, err := encodeColumn(ctx, env, c)
@@ -222,6 +247,9 @@ func groupKeys(ctx context.Context, env *Env, cols []arrow.Array, n int) (*Group
 			first[i] = -1
 		}
 		for i, c := range kc.codes {
+			if i&(MorselSize-1) == 0 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			if first[c] < 0 {
 				first[c] = int32(i)
 			}
@@ -259,6 +287,11 @@ func minMaxInt(ctx context.Context, env *Env, a arrow.Array, vals []int64, hasNu
 	}
 	_ = parallelFor(ctx, env.Workers, len(vals), func(w, l, h int) {
 		lo, hi := parts[w].lo, parts[w].hi
+		if !hasNull {
+			a, b := spanOf(vals[l:h])
+			parts[w] = mm{min(lo, a), max(hi, b)}
+			return
+		}
 		for i := l; i < h; i++ {
 			if hasNull && a.IsNull(i) {
 				continue

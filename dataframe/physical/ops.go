@@ -347,14 +347,20 @@ func groupBy(ctx context.Context, env *Env, in *Table, keys, aggs []expr.Expr, o
 			c.Release()
 		}
 	}
-	for i, a := range keyArrs {
-		k, err := take(ctx, env, a, g.First)
+	if len(keyArrs) > 0 {
+		fix, err := newIndex(ctx, env, g.First)
 		if err != nil {
-			release()
 			return nil, err
 		}
-		cols = append(cols, k)
-		fields = append(fields, arrow.Field{Name: expr.OutputName(keys[i]), Type: k.DataType(), Nullable: true})
+		ks, err := takeColumns(ctx, env, keyArrs, fix, len(g.First))
+		fix.release()
+		if err != nil {
+			return nil, err
+		}
+		for i, k := range ks {
+			cols = append(cols, k)
+			fields = append(fields, arrow.Field{Name: expr.OutputName(keys[i]), Type: k.DataType(), Nullable: true})
+		}
 	}
 	aggIdx := map[string]string{}
 	var rewritten []expr.Expr
@@ -441,6 +447,9 @@ func hashJoin(ctx context.Context, env *Env, l, r *Table, n *plan.Join) (*Table,
 		total := l.Rows * r.Rows
 		li, ri = make([]int32, total), make([]int32, total)
 		for i := 0; i < l.Rows; i++ {
+			if i&1023 == 0 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			for k := 0; k < r.Rows; k++ {
 				li[i*r.Rows+k], ri[i*r.Rows+k] = int32(i), int32(k)
 			}
@@ -461,7 +470,21 @@ func hashJoin(ctx context.Context, env *Env, l, r *Table, n *plan.Join) (*Table,
 			return nil, err
 		}
 	}
-	out := &Table{Schema: n.Schema(), Rows: len(li)}
+	rows := len(li)
+	if li == nil {
+		rows = len(ri) // li is the identity
+	}
+	out := &Table{Schema: n.Schema(), Rows: rows}
+	lix, err := newIndex(ctx, env, li)
+	if err != nil {
+		return nil, err
+	}
+	defer lix.release()
+	rix, err := newIndex(ctx, env, ri)
+	if err != nil {
+		return nil, err
+	}
+	defer rix.release()
 	isRightKey := map[string]int{}
 	for i, k := range n.RightOn {
 		isRightKey[k] = i
@@ -470,29 +493,38 @@ func hashJoin(ctx context.Context, env *Env, l, r *Table, n *plan.Join) (*Table,
 	for i, k := range n.LeftOn {
 		isLeftKey[k] = i
 	}
+	// Output columns in order, each gathered by the left or right index;
+	// the columns of one side are gathered together (takeColumns).
+	var bySide [2][]arrow.Array
+	var slot [2][]int
+	add := func(side int, src arrow.Array) {
+		bySide[side] = append(bySide[side], src)
+		slot[side] = append(slot[side], len(slot[0])+len(slot[1]))
+	}
 	for _, f := range l.Schema.Fields() {
-		src, idx := l.Col(f.Name), li
 		if k, ok := isLeftKey[f.Name]; ok && (how == plan.Right) {
-			src, idx = r.Col(n.RightOn[k]), ri
+			add(1, r.Col(n.RightOn[k]))
+		} else {
+			add(0, l.Col(f.Name))
 		}
-		a, err := take(ctx, env, src, idx)
-		if err != nil {
-			out.Release()
-			return nil, err
-		}
-		out.Cols = append(out.Cols, a)
 	}
 	if how != plan.Semi && how != plan.Anti {
 		for _, f := range r.Schema.Fields() {
 			if _, ok := isRightKey[f.Name]; ok && how != plan.Full {
 				continue
 			}
-			a, err := take(ctx, env, r.Col(f.Name), ri)
-			if err != nil {
-				out.Release()
-				return nil, err
-			}
-			out.Cols = append(out.Cols, a)
+			add(1, r.Col(f.Name))
+		}
+	}
+	out.Cols = make([]arrow.Array, len(slot[0])+len(slot[1]))
+	for side, ix := range []*index{lix, rix} {
+		got, err := takeColumns(ctx, env, bySide[side], ix, rows)
+		if err != nil {
+			out.Release()
+			return nil, err
+		}
+		for k, a := range got {
+			out.Cols[slot[side][k]] = a
 		}
 	}
 	return fixSchema(out), nil
@@ -674,6 +706,9 @@ func (e *ExplodeOp) Run(ctx context.Context, env *Env) (*Table, error) {
 	offs := list.Offsets()
 	var rowIdx, valIdx []int32
 	for i := 0; i < in.Rows; i++ {
+		if i&(MorselSize-1) == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		lo, hi := offs[i], offs[i+1]
 		if list.IsNull(i) || lo == hi {
 			rowIdx = append(rowIdx, int32(i))

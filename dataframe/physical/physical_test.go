@@ -28,7 +28,7 @@ func TestTable(t *testing.T) {
 // TestDenseEncodePaths checks serial, worker-local and partitioned paths
 // give codes consistent with a map.
 func TestDenseEncodePaths(t *testing.T) {
-	for _, tc := range []struct{ n, card, workers int }{{100, 10, 1}, {100_000, 50, 2}, {100_000, 80_000, 2}, {100_000, 80_000, 3}} {
+	for _, tc := range []struct{ n, card, workers int }{{100, 10, 1}, {100_000, 50, 2}, {100_000, 80_000, 2}, {100_000, 80_000, 3}, {300_000, 1 << 40, 2}, {300_000, 1 << 40, 1}} {
 		t.Run(fmt.Sprint(tc), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(1, uint64(tc.card)))
 			keys := make([]uint64, tc.n)
@@ -50,6 +50,9 @@ func TestDenseEncodePaths(t *testing.T) {
 			if ng != len(seen) || len(first) != ng {
 				t.Fatalf("ng %d first %d distinct %d", ng, len(first), len(seen))
 			}
+			if !slices.IsSorted(first) {
+				t.Fatal("codes are not numbered in order of first appearance")
+			}
 			for c, r := range first {
 				if codes[r] != uint32(c) {
 					t.Fatalf("first row of code %d has code %d", c, codes[r])
@@ -69,7 +72,9 @@ func TestRadixSort(t *testing.T) {
 			idx[i] = int32(i)
 		}
 		orig := slices.Clone(keys)
-		radixSort(keys, idx)
+		if err := radixSort(context.Background(), keys, idx); err != nil {
+			t.Fatal(err)
+		}
 		for i := 1; i < n; i++ {
 			if keys[i-1] > keys[i] || (keys[i-1] == keys[i] && idx[i-1] > idx[i]) {
 				t.Fatalf("n=%d: not sorted/stable at %d", n, i)

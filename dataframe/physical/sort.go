@@ -28,37 +28,38 @@ func orderCodes(ctx context.Context, env *Env, a arrow.Array) (codes []uint64, n
 	switch kindOf(a.DataType()) {
 	case kInt:
 		vals := asInt64(a)
-		lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
-		for i, v := range vals {
-			if a.IsValid(i) {
-				lo, hi = min(lo, v), max(hi, v)
-			}
-		}
+		lo, hi := minMaxInt(ctx, env, a, vals, a.NullN() > 0)
 		if lo > hi {
-			return codes, 0, nil
+			return codes, 0, ctx.Err()
 		}
 		rng := uint64(hi - lo)
-		for i, v := range vals {
-			codes[i] = uint64(v - lo)
-		}
-		return codes, bitsFor(rng + 1), nil
+		err := parallelFor(ctx, env.Workers, n, func(_, l, h int) {
+			for i := l; i < h; i++ {
+				codes[i] = uint64(vals[i] - lo)
+			}
+		})
+		return codes, bitsFor(rng + 1), err
 	case kFloat:
-		for i, f := range asFloat64(a) {
-			if f == 0 {
-				f = 0
+		fs := asFloat64(a)
+		err := parallelFor(ctx, env.Workers, n, func(_, l, h int) {
+			for i := l; i < h; i++ {
+				f := fs[i]
+				if f == 0 {
+					f = 0
+				}
+				b := math.Float64bits(f)
+				if f != f {
+					b = math.Float64bits(math.Inf(1)) + 1
+				}
+				if b>>63 == 1 {
+					b = ^b
+				} else {
+					b |= 1 << 63
+				}
+				codes[i] = b
 			}
-			b := math.Float64bits(f)
-			if f != f {
-				b = math.Float64bits(math.Inf(1)) + 1
-			}
-			if b>>63 == 1 {
-				b = ^b
-			} else {
-				b |= 1 << 63
-			}
-			codes[i] = b
-		}
-		return codes, 64, nil
+		})
+		return codes, 64, err
 	case kBool:
 		b := a.(*array.Boolean)
 		for i := range codes {
@@ -108,8 +109,12 @@ func sortIndices(ctx context.Context, env *Env, keys []arrow.Array, desc, nullsL
 			if nb < 64 {
 				mask = 1<<nb - 1
 			}
-			for i := range codes {
-				codes[i] = mask - codes[i]
+			if err := parallelFor(ctx, env.Workers, n, func(_, lo, hi int) {
+				for i := lo; i < hi; i++ {
+					codes[i] = mask - codes[i]
+				}
+			}); err != nil {
+				return nil, err
 			}
 		}
 		if sk.null != nil && sk.bits < 64 {
@@ -138,14 +143,20 @@ func sortIndices(ctx context.Context, env *Env, keys []arrow.Array, desc, nullsL
 	if total <= 64 && allNoNull(sks) {
 		packed := make([]uint64, n)
 		for _, sk := range sks {
-			for i := range packed {
-				packed[i] = packed[i]<<sk.bits | sk.codes[i]
+			if err := parallelFor(ctx, env.Workers, n, func(_, lo, hi int) {
+				for i := lo; i < hi; i++ {
+					packed[i] = packed[i]<<sk.bits | sk.codes[i]
+				}
+			}); err != nil {
+				return nil, err
 			}
 		}
-		radixSort(packed, idx)
+		if err := radixSort(ctx, packed, idx); err != nil {
+			return nil, err
+		}
 		return idx, ctx.Err()
 	}
-	slices.SortStableFunc(idx, func(x, y int32) int {
+	if err := sortStableCtx(ctx, idx, func(x, y int32) int {
 		for _, sk := range sks {
 			if sk.null != nil {
 				nx, ny := sk.null[x], sk.null[y]
@@ -168,8 +179,40 @@ func sortIndices(ctx context.Context, env *Env, keys []arrow.Array, desc, nullsL
 			}
 		}
 		return 0
-	})
+	}); err != nil {
+		return nil, err
+	}
 	return idx, ctx.Err()
+}
+
+// errSortCancelled unwinds a comparison sort whose ctx was cancelled; it
+// never leaves sortStableCtx.
+type errSortCancelled struct{ err error }
+
+// sortStableCtx is slices.SortStableFunc that checks ctx every 64K
+// comparisons and returns ctx's error (leaving idx in some order) once it
+// is cancelled.
+func sortStableCtx(ctx context.Context, idx []int32, cmp func(x, y int32) int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c, ok := r.(errSortCancelled)
+			if !ok {
+				panic(r)
+			}
+			err = c.err
+		}
+	}()
+	calls := 0
+	slices.SortStableFunc(idx, func(x, y int32) int {
+		calls++
+		if calls&(1<<16-1) == 0 {
+			if err := ctx.Err(); err != nil {
+				panic(errSortCancelled{err})
+			}
+		}
+		return cmp(x, y)
+	})
+	return nil
 }
 
 func allNoNull(sks []sortKey) bool {
@@ -194,7 +237,7 @@ func validNulls(a arrow.Array) []bool {
 
 // radixSort sorts keys ascending (stable LSD, 8 bits per pass, skipping
 // constant bytes) and permutes idx alongside.
-func radixSort(keys []uint64, idx []int32) {
+func radixSort(ctx context.Context, keys []uint64, idx []int32) error {
 	n := len(keys)
 	if n < 256 {
 		type kv struct {
@@ -217,10 +260,13 @@ func radixSort(keys []uint64, idx []int32) {
 		for i := range tmp {
 			keys[i], idx[i] = tmp[i].k, tmp[i].i
 		}
-		return
+		return nil
 	}
 	var hist [8][256]int
-	for _, k := range keys {
+	for i, k := range keys {
+		if i&(MorselSize-1) == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		for b := 0; b < 8; b++ {
 			hist[b][byte(k>>(8*b))]++
 		}
@@ -248,6 +294,9 @@ func radixSort(keys []uint64, idx []int32) {
 		}
 		shift := uint(8 * b)
 		for i, k := range keys {
+			if i&(MorselSize-1) == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
 			d := byte(k >> shift)
 			p := pos[d]
 			k2[p], i2[p] = k, idx[i]
@@ -260,6 +309,7 @@ func radixSort(keys []uint64, idx []int32) {
 		copy(origK, keys)
 		copy(origI, idx)
 	}
+	return nil
 }
 
 func errUnsortable(t arrow.DataType) error {

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 
@@ -39,14 +41,48 @@ func run() error {
 	questions := flag.String("questions", "", "comma-separated subset of question IDs, e.g. q1,q3")
 	out := flag.String("out", "", "CSV file to append results to (stdout when empty)")
 	memOut := flag.String("mem", "", "CSV file to append system,task,peak_rss_mb to")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the questions (loading excluded) to this file")
+	memProfile := flag.String("memprofile", "", "write a heap profile taken right after loading to this file")
 	flag.Parse()
+
+	var loaded func()
+	if *memProfile != "" {
+		loaded = func() {
+			f, err := os.Create(*memProfile)
+			if err == nil {
+				runtime.GC()
+				err = pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "dbgolab: -memprofile:", err)
+			}
+		}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		heap := loaded
+		loaded = func() {
+			if heap != nil {
+				heap()
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				fmt.Fprintln(os.Stderr, "dbgolab: -cpuprofile:", err)
+			}
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	v, err := strconv.ParseFloat(*rowsFlag, 64)
 	if err != nil || v < 1 || v != float64(int(v)) {
 		return fmt.Errorf("-rows: want a positive integer such as 1e7, got %q", *rowsFlag)
 	}
 	n := int(v)
-	opt := dbbench.Options{Runs: *runs, Questions: map[string]bool{}, Log: os.Stderr}
+	opt := dbbench.Options{Runs: *runs, Questions: map[string]bool{}, Log: os.Stderr, Loaded: loaded}
 	for _, q := range strings.Split(*questions, ",") {
 		if q = strings.TrimSpace(q); q != "" {
 			opt.Questions[q] = true

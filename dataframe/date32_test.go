@@ -1,0 +1,58 @@
+package dataframe
+
+import (
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Date columns are 32-bit; results computed on them (aggregates, fills)
+// must come back as the same dates, not as 64-bit values written into a
+// 32-bit column.
+func TestDate32Results(t *testing.T) {
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	b := array.NewDate32Builder(memory.DefaultAllocator)
+	defer b.Release()
+	dates := []time.Time{day(2024, 5, 20), {}, day(2023, 1, 2), day(2022, 12, 31), day(2025, 2, 3)}
+	for _, d := range dates {
+		if d.IsZero() {
+			b.AppendNull()
+		} else {
+			b.Append(arrow.Date32FromTime(d))
+		}
+	}
+	f, err := New(NewSeriesFromArrow("d", b.NewArray()), NewInt64Series("k", []int64{1, 1, 2, 2, 3}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := f.GroupBy("k").Agg(Col("d").Max().Alias("hi"), Col("d").Min().Alias("lo"), Col("d").First().Alias("first"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err = g.SortBy("k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][3]time.Time{
+		{day(2024, 5, 20), day(2024, 5, 20), day(2024, 5, 20)},
+		{day(2023, 1, 2), day(2022, 12, 31), day(2023, 1, 2)},
+		{day(2025, 2, 3), day(2025, 2, 3), day(2025, 2, 3)},
+	}
+	for i, w := range want {
+		for j, name := range []string{"hi", "lo", "first"} {
+			v, err := g.Value(i, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, ok := v.(time.Time); !ok || !got.Equal(w[j]) {
+				t.Errorf("group %d %s = %v, want %s", i+1, name, v, w[j].Format(time.DateOnly))
+			}
+		}
+	}
+	if s := g.Schema().Field(1).Type; s.ID() != arrow.DATE32 {
+		t.Errorf("max of a date column has type %s, want date32", s)
+	}
+}
