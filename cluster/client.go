@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
@@ -40,9 +42,14 @@ type workerClient struct {
 }
 
 // dial connects to addr and checks token and build with the hello action.
-func dial(ctx context.Context, addr, token string) (*workerClient, error) {
+// tlsCfg nil means plaintext.
+func dial(ctx context.Context, addr, token string, tlsCfg *tls.Config) (*workerClient, error) {
+	creds := insecure.NewCredentials()
+	if tlsCfg != nil {
+		creds = credentials.NewTLS(tlsCfg)
+	}
 	conn, err := grpc.NewClient(addr,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithTransportCredentials(creds),
 		grpc.WithPerRPCCredentials(tokenCreds(token)),
 		// Notice a host that vanished without closing connections (cut
 		// link, power loss) within ~15 s instead of waiting for TaskTimeout.
@@ -60,7 +67,7 @@ func dial(ctx context.Context, addr, token string) (*workerClient, error) {
 	info, err := c.action(ctx, "hello", []byte(Build()))
 	if err != nil {
 		conn.Close()
-		return nil, err
+		return nil, explainTLS(err, addr, tlsCfg != nil)
 	}
 	c.info = info
 	return c, nil

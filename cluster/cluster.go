@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -60,6 +61,24 @@ type Config struct {
 	Token string
 	// TokenFile holds the token (read by Connect when Token is empty).
 	TokenFile string
+
+	// TLSCAFile is a PEM file of the certificate authorities that signed
+	// the workers' certificates; setting it makes the coordinator talk
+	// TLS to every worker (started with --tls-cert and --tls-key). By
+	// default traffic is plaintext, which suits loopback and trusted
+	// networks only: the token is sent in the clear.
+	TLSCAFile string
+	// TLSCertFile and TLSKeyFile are the PEM certificate and key the
+	// workers Start launches serve with (their --tls-cert and --tls-key;
+	// paths on the remote hosts with SSHHosts). Without TLSCAFile the
+	// coordinator trusts TLSCertFile itself (a self-signed certificate;
+	// read on this machine, so with SSHHosts set TLSCAFile to a local
+	// copy unless the path is shared).
+	TLSCertFile string
+	TLSKeyFile  string
+	// TLSServerName is the name the workers' certificates must carry
+	// (default: the host part of each worker's address).
+	TLSServerName string
 
 	// DialTimeout bounds connecting to and starting a worker (default 10s).
 	DialTimeout time.Duration
@@ -135,9 +154,11 @@ func (c *Config) defaults() error {
 type Cluster struct {
 	cfg    Config
 	token  string
+	tls    *tls.Config // nil: plaintext
 	tmpDir string
 	procs  []*proc
 	jobSeq atomic.Int64
+	bg     sync.WaitGroup // jobs' drop requests still in flight (Close waits)
 
 	mu struct {
 		sync.Mutex
@@ -182,6 +203,10 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		}
 	}
 	c := &Cluster{cfg: cfg, token: cfg.Token}
+	var err error
+	if c.tls, err = cfg.clientTLS(); err != nil {
+		return nil, err
+	}
 	if c.token == "" {
 		b := make([]byte, 32)
 		rand.Read(b)
@@ -251,6 +276,9 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 func (c *Cluster) launch(ctx context.Context, bin, tokenFile, host string) (string, *proc, error) {
 	mem, _ := ParseBytes(c.cfg.MemoryPerWorker)
 	args := []string{"worker", "--memory", c.cfg.MemoryPerWorker, "--cores", strconv.Itoa(c.cfg.CoresPerWorker), "--exit-on-stdin-eof"}
+	if c.cfg.TLSCertFile != "" {
+		args = append(args, "--tls-cert", c.cfg.TLSCertFile, "--tls-key", c.cfg.TLSKeyFile)
+	}
 	var cmd *exec.Cmd
 	if host == "" {
 		args = append(args, "--listen", "127.0.0.1:0", "--token-file", tokenFile)
@@ -354,6 +382,10 @@ func Connect(ctx context.Context, cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{cfg: cfg, token: cfg.Token}
+	var err error
+	if c.tls, err = cfg.clientTLS(); err != nil {
+		return nil, err
+	}
 	if c.token == "" {
 		if cfg.TokenFile == "" {
 			return nil, fmt.Errorf("%w: Connect needs Config.Token or Config.TokenFile (the file the workers got with --token-file)", ErrConfig)
@@ -394,7 +426,7 @@ func (c *Cluster) connect(ctx context.Context, addrs []string) error {
 	ch := make(chan res, len(addrs))
 	for i, a := range addrs {
 		go func() {
-			wc, err := dial(ctx, a, c.token)
+			wc, err := dial(ctx, a, c.token, c.tls)
 			ch <- res{i, wc, err}
 		}()
 	}
@@ -433,8 +465,9 @@ func (c *Cluster) Close() error {
 	ws := c.mu.workers
 	c.mu.Unlock()
 	for _, w := range ws {
-		w.c.close()
+		w.c.close() // fails the drops still in flight at once
 	}
+	c.bg.Wait()
 	for _, p := range c.procs {
 		p.stdin.Close()
 		p.cmd.Process.Signal(syscall.SIGTERM)
@@ -491,9 +524,13 @@ type WorkerStatus struct {
 	Cores   int
 	Used    int64
 	Limit   int64
-	Running int
+	Running int // tasks the coordinator has sent to the worker and not yet seen end
 	Done    int
-	Err     error // non-nil when the worker is dead or did not answer
+	// RunningOnWorker is the number of tasks the worker itself reports
+	// running. After a cancel it can lag Running for as long as the
+	// worker takes to stop them.
+	RunningOnWorker int
+	Err             error // non-nil when the worker is dead or did not answer
 }
 
 // Status asks every worker for its memory use and tasks.
@@ -515,7 +552,7 @@ func (c *Cluster) Status(ctx context.Context) []WorkerStatus {
 				sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 				info, err := w.c.action(sctx, "status", nil)
 				cancel()
-				s.Cores, s.Used, s.Limit, s.Err = info.Cores, info.Used, info.Limit, err
+				s.Cores, s.Used, s.Limit, s.RunningOnWorker, s.Err = info.Cores, info.Used, info.Limit, int(info.Running), err
 			}
 			out[i] = s
 		}()

@@ -427,7 +427,7 @@ func TestCancel(t *testing.T) {
 	for {
 		busy := 0
 		for _, s := range c.Status(context.Background()) {
-			busy += int(s.Running)
+			busy += s.RunningOnWorker
 		}
 		if busy == 0 {
 			break

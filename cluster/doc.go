@@ -25,6 +25,20 @@
 // its hash bucket in the app metadata. DoAction serves "hello", "status"
 // and "drop" (free a job's leftovers, cancel its tasks).
 //
+// Traffic is plaintext by default, token included: right on loopback
+// (where Start's workers listen) and on a trusted network only. For TLS,
+// start workers with "--tls-cert FILE --tls-key FILE" (PEM; the
+// certificate must name the host or IP the coordinator dials) and give
+// the coordinator Config.TLSCAFile (the CA that signed it, or the
+// self-signed certificate itself; Config.TLSServerName when the
+// certificate names the host differently). Start passes Config.TLSCertFile
+// and TLSKeyFile to the workers it launches and trusts that certificate
+// unless TLSCAFile says otherwise. A worker with a certificate accepts
+// only TLS; a mismatch (plaintext on one end, an untrusted certificate,
+// a wrong name) fails the first call at once with ErrTLS, which also
+// matches ErrUnreachable. TLS encrypts and authenticates the worker; the
+// token still authenticates the coordinator (no client certificates).
+//
 // The data path is tuned for bulk transfer (transport.go): IPC without
 // compression; a table goes in one batch when it fits (up to an eighth of
 // the receiving worker's memory limit, at most 512 MiB), since
@@ -67,7 +81,14 @@
 //     The hash is the same for every integer width, so int32 and int64
 //     keys meet.
 //   - Union: inputs are materialized and their partitions concatenated.
-//   - Everything else (Sort, Slice, Distinct, cross joins, windows, global
+//   - Sort by plain integer or string columns of more than BroadcastRows
+//     rows: the input runs on the workers, the coordinator samples the
+//     keys and picks a boundary row per partition, the workers split
+//     every partition by range and sort each range, and the ranges are
+//     gathered in order (rangesort.go). The result equals a local run's
+//     row for row (stable: ties keep their input order). Sorts by other
+//     key types are gathered.
+//   - Everything else (Sort otherwise, Slice, Distinct, cross joins, windows, global
 //     aggregates, group keys that are expressions): the inputs' fragments
 //     run on the workers, the results are gathered in partition order and
 //     the node runs on the coordinator with the local executor. Results
@@ -84,6 +105,15 @@
 // Errors of the plan itself (a missing column, a type error found at run
 // time) are not retried and keep their dataframe sentinel (errors.Is
 // works across the wire).
+//
+// Cancelling ctx stops a job everywhere within a second: the task
+// streams (DoGet, DoPut) are reset, which cancels each running task's
+// ctx on its worker at once (operators check it every morsel); the job
+// then sends "drop" to every worker and waits for the answers at most
+// 250 ms (later ones finish in the background; Close waits for them), and
+// returns ctx's error. A worker logs a task that takes more than 200 ms
+// to stop after its cancel, naming it. TestCancelQuery checks both
+// bounds with real workers.
 //
 // # Progress
 //
@@ -163,14 +193,15 @@
 // with Cluster.mu. Every goroutine is owned by a job (task attempts and
 // the progress reporter, ended before Execute returns; a progress sink
 // is called by one goroutine at a time), a worker process (its stdout reader and
-// waiter, ended when the process exits) or a Worker (the gRPC server,
-// ended by Serve's ctx). Tables returned by Execute and RunTask belong
+// waiter, ended when the process exits), the Cluster (a finished job's
+// drop requests that outlast 250 ms, at most 2 s; Close waits for them)
+// or a Worker (the gRPC server, ended by Serve's ctx). Tables returned by Execute and RunTask belong
 // to the caller.
 //
 // # Errors
 //
 // ErrUnauthenticated, ErrVersionMismatch, ErrUnreachable (connect or
-// dial timeout: DialTimeout, default 10 s), ErrNoWorkers, ErrTaskFailed,
+// dial timeout: DialTimeout, default 10 s), ErrTLS, ErrNoWorkers, ErrTaskFailed,
 // ErrMemoryLimit, ErrClosed, ErrUnknownTask, ErrConfig; check with
 // errors.Is.
 package cluster

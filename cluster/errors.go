@@ -26,6 +26,9 @@ var (
 	ErrNotShippable = errors.New("cluster: cannot ship to workers")
 	// ErrUnknownTask reports a RunTask name no RegisterTask registered.
 	ErrUnknownTask = errors.New("cluster: unknown task function")
+	// ErrTLS reports a TLS mismatch with a worker: a certificate the
+	// coordinator does not trust, or TLS on one end only.
+	ErrTLS = errors.New("cluster: TLS handshake with worker failed")
 	// ErrConfig reports an invalid Config or worker flag.
 	ErrConfig = errors.New("cluster: invalid configuration")
 )

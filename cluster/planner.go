@@ -161,6 +161,8 @@ func (j *job) build(ctx context.Context, n plan.Node) (*dset, error) {
 		return j.join(ctx, n)
 	case *plan.Union:
 		return j.union(ctx, n)
+	case *plan.Sort:
+		return j.sort(ctx, n)
 	}
 	return j.fallback(ctx, n)
 }
@@ -307,6 +309,12 @@ func (j *job) localOver(ctx context.Context, n plan.Node, ins []*dset) (*dset, e
 // output by hashBy and the result has one table per bucket (the tasks'
 // pieces concatenated in partition order, so row order is kept).
 func (j *job) materialize(ctx context.Context, d *dset, what string, hashBy []string, buckets int) ([]*physical.Table, error) {
+	return j.materializeBy(ctx, d, what, hashBy, buckets, nil)
+}
+
+// materializeBy is materialize partitioning by range r instead of by
+// hash when r is not nil.
+func (j *job) materializeBy(ctx context.Context, d *dset, what string, hashBy []string, buckets int, r *rangeSpec) ([]*physical.Table, error) {
 	defer d.release()
 	if d.identity() && buckets == 0 {
 		out := make([]*physical.Table, len(d.parts))
@@ -321,7 +329,7 @@ func (j *job) materialize(ctx context.Context, d *dset, what string, hashBy []st
 	}
 	ts := make([]*task, len(d.parts))
 	for i, p := range d.parts {
-		t := &task{id: fmt.Sprintf("p%d", i), plan: frag, hashBy: hashBy, buckets: buckets}
+		t := &task{id: fmt.Sprintf("p%d", i), plan: frag, hashBy: hashBy, buckets: buckets, rng: r}
 		t.inputs = append(t.inputs, p...)
 		if d.splitName != "" {
 			t.splitName, t.splits = d.splitName, d.splits[i]

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -41,6 +42,7 @@ type task struct {
 	params  json.RawMessage
 	hashBy  []string
 	buckets int
+	rng     *rangeSpec // range partitioning instead of hash
 	// splitName names an input the worker reads itself from splits.
 	splitName string
 	splits    []plan.Split
@@ -66,20 +68,45 @@ func (j *job) finish(err error) {
 	c.mu.Lock()
 	c.mu.jobs--
 	delete(c.mu.running, j.id)
-	ws := c.liveLocked()
+	var ws []*workerState
+	if !c.mu.closed { // Close waits for c.bg after setting closed
+		ws = c.liveLocked()
+		c.bg.Add(len(ws))
+	}
 	c.mu.Unlock()
-	var wg sync.WaitGroup
+	// Drops go out concurrently. The job waits for them at most dropWait,
+	// so a cancelled job returns within its 1 s promise even when a worker
+	// is slow to answer or its link is gone; slower drops finish in the
+	// background (owned by the Cluster: Close waits for them).
+	if len(ws) == 0 {
+		return
+	}
+	all := make(chan struct{})
+	var left atomic.Int32
+	left.Store(int32(len(ws)))
 	for _, w := range ws {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer c.bg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
 			w.c.action(ctx, "drop", []byte(j.id))
+			if left.Add(-1) == 0 {
+				close(all)
+			}
 		}()
 	}
-	wg.Wait()
+	t := time.NewTimer(dropWait)
+	defer t.Stop()
+	select {
+	case <-all:
+	case <-t.C:
+		fmt.Fprintf(c.cfg.Log, "cluster: job %s: workers did not confirm the drop within %v; finishing it in the background\n", j.id, dropWait)
+	}
 }
+
+// dropWait bounds how long a finished job waits for the workers to
+// confirm that they freed its leftovers and cancelled its tasks.
+const dropWait = 250 * time.Millisecond
 
 func (c *Cluster) liveLocked() []*workerState {
 	var out []*workerState
@@ -260,7 +287,7 @@ func (j *job) runTask(ctx context.Context, t *task) ([]*physical.Table, error) {
 func (j *job) attempt(ctx context.Context, w *workerState, t *task, attempt int) ([]*physical.Table, error) {
 	ctx, cancel := context.WithTimeout(ctx, j.c.cfg.TaskTimeout)
 	defer cancel()
-	spec := &taskSpec{Job: j.id, ID: fmt.Sprintf("%s.a%d", t.id, attempt), Names: t.names, Plan: t.plan, Func: t.fn, Params: t.params, HashBy: t.hashBy, Buckets: t.buckets,
+	spec := &taskSpec{Job: j.id, ID: fmt.Sprintf("%s.a%d", t.id, attempt), Names: t.names, Plan: t.plan, Func: t.fn, Params: t.params, HashBy: t.hashBy, Buckets: t.buckets, Range: t.rng,
 		SplitName: t.splitName, Splits: t.splits}
 	// Inputs go up on concurrent streams (a join's two sides and its
 	// broadcast table overlap their encoding and sending).

@@ -214,6 +214,12 @@ func hashPartition(ctx context.Context, mem memory.Allocator, t *physical.Table,
 		b := int(mix(v) % uint64(n))
 		idx[b] = append(idx[b], int64(i))
 	}
+	return takeBuckets(ctx, mem, t, idx)
+}
+
+// takeBuckets returns one table per bucket with the rows idx[b] of t.
+func takeBuckets(ctx context.Context, mem memory.Allocator, t *physical.Table, idx [][]int64) ([]*physical.Table, error) {
+	n := len(idx)
 	ctx = compute.WithAllocator(ctx, mem)
 	out := make([]*physical.Table, n)
 	for b := range n {

@@ -10,7 +10,7 @@ import (
 )
 
 // protocolVersion changes whenever the wire form of tasks changes.
-const protocolVersion = 2
+const protocolVersion = 3
 
 var buildOnce = sync.OnceValue(func() string {
 	if b := os.Getenv("GOLAB_CLUSTER_BUILD"); b != "" {

@@ -25,6 +25,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -50,6 +51,10 @@ const (
 	connWindow   = 64 << 20
 )
 
+// slowStop: a task that takes longer than this to end after its ctx is
+// cancelled is logged (cancellation must stop jobs within a second).
+const slowStop = 200 * time.Millisecond
+
 // WorkerConfig configures a worker.
 type WorkerConfig struct {
 	// Listen is the address to listen on (default "127.0.0.1:0": loopback,
@@ -62,6 +67,11 @@ type WorkerConfig struct {
 	Cores int
 	// Token is the cluster token every request must carry (required).
 	Token string
+	// TLSCertFile and TLSKeyFile are a PEM certificate and its key; when
+	// set, the worker accepts only TLS connections (coordinators then
+	// need Config.TLSCAFile). Default: plaintext.
+	TLSCertFile string
+	TLSKeyFile  string
 	// Log receives one line per notable event (default: discarded).
 	Log io.Writer
 }
@@ -101,6 +111,10 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if cfg.Cores > 0 {
 		runtime.GOMAXPROCS(cfg.Cores)
 	}
+	tlsCfg, err := serverTLS(cfg.TLSCertFile, cfg.TLSKeyFile)
+	if err != nil {
+		return nil, err
+	}
 	lis, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: worker listen on %s: %w", cfg.Listen, err)
@@ -108,7 +122,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	w := &Worker{cfg: cfg, alloc: NewLimitAllocator(memory.NewGoAllocator(), cfg.Memory), lis: lis}
 	w.mu.inputs = map[string]stored{}
 	w.mu.tasks = map[string]context.CancelCauseFunc{}
-	w.srv = grpc.NewServer(
+	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxMsg), grpc.MaxSendMsgSize(maxMsg),
 		grpc.WriteBufferSize(ioBuffer), grpc.ReadBufferSize(ioBuffer), grpc.ForceServerCodecV2(newFlightCodec()),
 		grpc.InitialWindowSize(streamWindow), grpc.InitialConnWindowSize(connWindow),
@@ -131,7 +145,11 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 			}()
 			return h(srv, ss)
 		}),
-	)
+	}
+	if tlsCfg != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsCfg)))
+	}
+	w.srv = grpc.NewServer(opts...)
 	flight.RegisterFlightServiceServer(w.srv, &flightService{w: w})
 	return w, nil
 }
@@ -249,6 +267,9 @@ type taskSpec struct {
 	Params  json.RawMessage `json:"params,omitempty"`
 	HashBy  []string        `json:"hash_by,omitempty"`
 	Buckets int             `json:"buckets,omitempty"`
+	// Range, when set, partitions the output by the range of sort keys
+	// (Buckets = len(Range.Bounds)+1) instead of by hash.
+	Range *rangeSpec `json:"range,omitempty"`
 	// SplitName is an input the worker reads itself from Splits (files or
 	// row groups of a shared path).
 	SplitName string       `json:"split_name,omitempty"`
@@ -369,7 +390,15 @@ func (s *flightService) DoGet(tk *flight.Ticket, stream flight.FlightService_DoG
 	}
 	w.mu.Unlock()
 	w.running.Add(1)
+	var cancelled atomic.Int64 // when ctx ended (unix ns), to report slow stops
+	stopWatch := context.AfterFunc(ctx, func() { cancelled.Store(time.Now().UnixNano()) })
 	defer func() {
+		stopWatch()
+		if at := cancelled.Load(); at != 0 {
+			if d := time.Since(time.Unix(0, at)); d > slowStop {
+				w.logf("task %s took %v to stop after it was cancelled (an operator checks ctx too rarely)", id, d.Round(time.Millisecond))
+			}
+		}
 		w.running.Add(-1)
 		w.done.Add(1)
 		w.mu.Lock()
@@ -448,6 +477,12 @@ func (w *Worker) runTask(ctx context.Context, spec *taskSpec, inputs []*physical
 		return []*physical.Table{res}, nil
 	}
 	defer res.Release()
+	if spec.Range != nil {
+		if len(spec.Range.Bounds)+1 != spec.Buckets {
+			return nil, fmt.Errorf("%w: task %s: %d range bounds for %d buckets", ErrProtocol, spec.ID, len(spec.Range.Bounds), spec.Buckets)
+		}
+		return rangePartition(ctx, mem, res, spec.Range)
+	}
 	return hashPartition(ctx, mem, res, spec.HashBy, spec.Buckets)
 }
 

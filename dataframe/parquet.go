@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -56,6 +58,8 @@ type parquetSource struct {
 	path   string
 	opts   ParquetOptions
 	schema *arrow.Schema
+	// groups, when not nil, are the only row groups Scan reads (a split).
+	groups []int
 	// lastRowGroups records how many row groups the last Scan read (tests).
 	lastRowGroups int
 }
@@ -92,7 +96,12 @@ func newParquetSource(path string, opts ParquetOptions) (*parquetSource, error) 
 }
 
 func (s *parquetSource) Schema() *arrow.Schema { return s.schema }
-func (s *parquetSource) String() string        { return fmt.Sprintf("parquet %q", s.path) }
+func (s *parquetSource) String() string {
+	if s.groups != nil {
+		return fmt.Sprintf("parquet %q row groups %v", s.path, s.groups)
+	}
+	return fmt.Sprintf("parquet %q", s.path)
+}
 
 func (s *parquetSource) Scan(ctx context.Context, mem memory.Allocator, req plan.ScanRequest) ([]arrow.Array, int, error) {
 	if mem == nil {
@@ -109,7 +118,10 @@ func (s *parquetSource) Scan(ctx context.Context, mem memory.Allocator, req plan
 		return nil, 0, fmt.Errorf("dataframe: open parquet %s: %w", s.path, err)
 	}
 	defer rdr.Close()
-	props := pqarrow.ArrowReadProperties{Parallel: true, BatchSize: 1 << 20}
+	// Columns are read one at a time (several at once, up to the number of
+	// cores), each concatenated as soon as it is read: reading all of them
+	// first and concatenating after would hold every column twice.
+	props := pqarrow.ArrowReadProperties{BatchSize: 1 << 20}
 	for _, name := range s.opts.Dictionary {
 		idx := rdr.MetaData().Schema.ColumnIndexByName(name)
 		if idx < 0 {
@@ -140,12 +152,24 @@ func (s *parquetSource) Scan(ctx context.Context, mem memory.Allocator, req plan
 		}
 	}
 	md := rdr.MetaData()
+	candidates := s.groups
+	if candidates == nil {
+		candidates = make([]int, rdr.NumRowGroups())
+		for g := range candidates {
+			candidates[g] = g
+		}
+	}
 	var groups []int
-	for g := 0; g < rdr.NumRowGroups(); g++ {
+	rows := 0
+	for _, g := range candidates {
+		if g < 0 || g >= rdr.NumRowGroups() {
+			return nil, 0, fmt.Errorf("%w: parquet %s has %d row groups, the scan names group %d (was the file rewritten?)", ErrInvalidArgument, s.path, rdr.NumRowGroups(), g)
+		}
 		if !rowGroupMayMatch(md.RowGroup(g), s.schema, fr, req.Filters) {
 			continue
 		}
 		groups = append(groups, g)
+		rows += int(md.RowGroup(g).NumRows())
 	}
 	s.lastRowGroups = len(groups)
 	out := make([]arrow.Array, len(names))
@@ -155,31 +179,59 @@ func (s *parquetSource) Scan(ctx context.Context, mem memory.Allocator, req plan
 		}
 		return out, 0, nil
 	}
-	tbl, err := fr.ReadRowGroups(ctx, indices, groups)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, 0, ctx.Err()
+	release := func() {
+		for _, a := range out {
+			if a != nil {
+				a.Release()
+			}
 		}
-		return nil, 0, fmt.Errorf("%w: parquet %s: %v", ErrParse, s.path, err)
+	}
+	errs := make([]error, len(names))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = readParquetColumn(ctx, fr, mem, indices[i], groups)
+			}
+		}()
+	}
+	for i := range names {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		release()
+		return nil, 0, err
+	}
+	for i, err := range errs {
+		if err != nil {
+			release()
+			return nil, 0, fmt.Errorf("%w: parquet %s column %q: %v", ErrParse, s.path, names[i], err)
+		}
+	}
+	return out, rows, nil
+}
+
+// readParquetColumn reads one column of some row groups as one array.
+func readParquetColumn(ctx context.Context, fr *pqarrow.FileReader, mem memory.Allocator, col int, groups []int) (arrow.Array, error) {
+	tbl, err := fr.ReadRowGroups(ctx, []int{col}, groups)
+	if err != nil {
+		return nil, err
 	}
 	defer tbl.Release()
-	for i := range names {
-		chunks := tbl.Column(i).Data().Chunks()
-		if len(chunks) == 1 {
-			chunks[0].Retain()
-			out[i] = chunks[0]
-			continue
-		}
-		a, err := array.Concatenate(chunks, mem)
-		if err != nil {
-			for _, c := range out[:i] {
-				c.Release()
-			}
-			return nil, 0, err
-		}
-		out[i] = a
+	chunks := tbl.Column(0).Data().Chunks()
+	if len(chunks) == 1 {
+		chunks[0].Retain()
+		return chunks[0], nil
 	}
-	return out, int(tbl.NumRows()), nil
+	return array.Concatenate(chunks, mem)
 }
 
 // rowGroupMayMatch evaluates simple conjuncts (col <op> literal) against

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
@@ -69,6 +69,9 @@ func (s *parquetSource) Splits(ctx context.Context, filters []expr.Expr) ([]plan
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if s.groups != nil && !slices.Contains(s.groups, g) {
+			continue // a split splits no further than its own groups
+		}
 		rg := md.RowGroup(g)
 		if !rowGroupMayMatch(rg, s.schema, fr, filters) {
 			continue
@@ -82,12 +85,7 @@ func (s *parquetSource) Splits(ctx context.Context, filters []expr.Expr) ([]plan
 	return out, nil
 }
 
-// parquetGroups reads some row groups of a Parquet file.
-type parquetGroups struct {
-	src    *parquetSource
-	groups []int
-}
-
+// openParquetSplits opens row groups of one Parquet file as a source.
 func openParquetSplits(specs []json.RawMessage) (plan.Source, error) {
 	var first parquetSplit
 	var groups []int
@@ -107,94 +105,8 @@ func openParquetSplits(specs []json.RawMessage) (plan.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &parquetGroups{src: src, groups: groups}, nil
-}
-
-func (p *parquetGroups) Schema() *arrow.Schema { return p.src.schema }
-func (p *parquetGroups) String() string {
-	return fmt.Sprintf("parquet %q row groups %v", p.src.path, p.groups)
-}
-
-// Scan reads the row groups p holds (those whose statistics do not rule
-// out req.Filters), like parquetSource.Scan does for all of them.
-func (p *parquetGroups) Scan(ctx context.Context, mem memory.Allocator, req plan.ScanRequest) ([]arrow.Array, int, error) {
-	s := p.src
-	if mem == nil {
-		mem = memory.DefaultAllocator
-	}
-	rdr, err := file.OpenParquetFile(s.path, false)
-	if err != nil {
-		return nil, 0, fmt.Errorf("dataframe: open parquet %s: %w", s.path, err)
-	}
-	defer rdr.Close()
-	props := pqarrow.ArrowReadProperties{Parallel: true, BatchSize: 1 << 20}
-	for _, name := range s.opts.Dictionary {
-		idx := rdr.MetaData().Schema.ColumnIndexByName(name)
-		if idx < 0 {
-			return nil, 0, columnNotFound(name, s.schema)
-		}
-		props.SetReadDict(idx, true)
-	}
-	fr, err := pqarrow.NewFileReader(rdr, props, mem)
-	if err != nil {
-		return nil, 0, fmt.Errorf("%w: parquet %s: %v", ErrParse, s.path, err)
-	}
-	names := req.Columns
-	if names == nil {
-		for _, f := range s.schema.Fields() {
-			names = append(names, f.Name)
-		}
-	}
-	indices := make([]int, len(names))
-	for i, n := range names {
-		idx := s.schema.FieldIndices(n)
-		if len(idx) == 0 {
-			return nil, 0, columnNotFound(n, s.schema)
-		}
-		indices[i] = fr.Manifest.Fields[idx[0]].ColIndex
-		if indices[i] < 0 {
-			return nil, 0, fmt.Errorf("%w: nested parquet column %q", ErrUnsupported, n)
-		}
-	}
-	md := rdr.MetaData()
-	var groups []int
-	for _, g := range p.groups {
-		if g < 0 || g >= rdr.NumRowGroups() {
-			return nil, 0, fmt.Errorf("%w: parquet %s has %d row groups, split names group %d (was the file rewritten?)", ErrInvalidArgument, s.path, rdr.NumRowGroups(), g)
-		}
-		if rowGroupMayMatch(md.RowGroup(g), s.schema, fr, req.Filters) {
-			groups = append(groups, g)
-		}
-	}
-	out := make([]arrow.Array, len(names))
-	if len(groups) == 0 {
-		for i, n := range names {
-			out[i] = array.MakeArrayOfNull(mem, s.schema.Field(s.schema.FieldIndices(n)[0]).Type, 0)
-		}
-		return out, 0, nil
-	}
-	tbl, err := fr.ReadRowGroups(ctx, indices, groups)
-	if err != nil {
-		return nil, 0, fmt.Errorf("%w: parquet %s: %v", ErrParse, s.path, err)
-	}
-	defer tbl.Release()
-	for i := range names {
-		chunks := tbl.Column(i).Data().Chunks()
-		if len(chunks) == 1 {
-			chunks[0].Retain()
-			out[i] = chunks[0]
-			continue
-		}
-		a, err := array.Concatenate(chunks, mem)
-		if err != nil {
-			for _, c := range out[:i] {
-				c.Release()
-			}
-			return nil, 0, err
-		}
-		out[i] = a
-	}
-	return out, int(tbl.NumRows()), nil
+	src.groups = groups
+	return src, nil
 }
 
 // dirSplit is one file of a directory source, with everything needed to

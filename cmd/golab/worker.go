@@ -27,6 +27,23 @@ func runWorker(args []string, stdout, stderr io.Writer) error {
 	tokenFile := fs.String("token-file", "", "`FILE` holding the cluster token (required)")
 	tokenStdin := fs.Bool("token-stdin", false, "read the cluster token from the first line of standard input (the ssh launcher uses it)")
 	stdinEOF := fs.Bool("exit-on-stdin-eof", false, "exit when standard input closes (cluster.Start uses it so workers never outlive the kernel)")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate `FILE`: serve TLS only (coordinators need cluster.Config.TLSCAFile); default plaintext")
+	tlsKey := fs.String("tls-key", "", "PEM private key `FILE` of --tls-cert")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: golab worker --token-file FILE [--listen ADDR] [--memory 2GiB] [--cores N] [--tls-cert FILE --tls-key FILE]
+
+A GoLab cluster worker: serves dataframe tasks over Arrow Flight (gRPC)
+until SIGTERM or SIGINT, and prints "listening on ADDR" once it accepts
+connections. Every request must carry the cluster token. Traffic is
+plaintext unless --tls-cert and --tls-key are given; plaintext suits
+loopback (the default address) and trusted networks only, since the token
+travels in the clear. With TLS, coordinators connect with
+cluster.Config{TLSCAFile: <the CA that signed the certificate>}; the
+certificate must name the host or IP the coordinators dial.
+
+`)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -50,7 +67,7 @@ func runWorker(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	w, err := cluster.NewWorker(cluster.WorkerConfig{Listen: *listen, Memory: limit, Cores: *cores, Token: token, Log: stderr})
+	w, err := cluster.NewWorker(cluster.WorkerConfig{Listen: *listen, Memory: limit, Cores: *cores, Token: token, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, Log: stderr})
 	if err != nil {
 		return err
 	}

@@ -119,7 +119,7 @@ func sortIndices(ctx context.Context, env *Env, keys []arrow.Array, desc, nullsL
 		}
 		if sk.null != nil && sk.bits < 64 {
 			// shift codes up by one and give nulls 0 or the max.
-			sk.bits = bitsFor(1<<sk.bits + 1)
+			sk.bits = bitsFor(1<<sk.bits + 2) // values 1..2^bits, nulls 0 or 2^bits+1
 			nullCode := uint64(0)
 			if sk.nullsLast {
 				nullCode = 1<<sk.bits - 1

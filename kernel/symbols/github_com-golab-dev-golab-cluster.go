@@ -22,6 +22,7 @@ func init() {
 		"ErrNoWorkers":       reflect.ValueOf(&cluster.ErrNoWorkers).Elem(),
 		"ErrNotShippable":    reflect.ValueOf(&cluster.ErrNotShippable).Elem(),
 		"ErrProtocol":        reflect.ValueOf(&cluster.ErrProtocol).Elem(),
+		"ErrTLS":             reflect.ValueOf(&cluster.ErrTLS).Elem(),
 		"ErrTaskFailed":      reflect.ValueOf(&cluster.ErrTaskFailed).Elem(),
 		"ErrUnauthenticated": reflect.ValueOf(&cluster.ErrUnauthenticated).Elem(),
 		"ErrUnknownTask":     reflect.ValueOf(&cluster.ErrUnknownTask).Elem(),

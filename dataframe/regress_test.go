@@ -56,3 +56,23 @@ func TestDate32Results(t *testing.T) {
 		t.Errorf("max of a date column has type %s, want date32", s)
 	}
 }
+
+// A key whose non-null values are all equal still sorts its nulls last
+// when asked (the null code once collided with the one value's code).
+func TestSortNullsLastOneValue(t *testing.T) {
+	f, err := FromColumns(map[string]any{"v": []any{int64(1), nil, int64(1)}, "i": []int64{0, 1, 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, desc := range []bool{false, true} {
+		out, err := f.Sort(SortOptions{By: []any{"v"}, Descending: []bool{desc}, NullsLast: []bool{true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := out.Column("v")
+		i, _ := out.Column("i")
+		if s.Value(0) == nil || s.Value(1) == nil || s.Value(2) != nil || i.Value(2) != int64(1) {
+			t.Errorf("desc=%v: sorted %v (rows %v), want the null last", desc, s, i)
+		}
+	}
+}
