@@ -76,3 +76,55 @@ func TestSortNullsLastOneValue(t *testing.T) {
 		}
 	}
 }
+
+// A date column compared with a time.Time literal compares instants (the
+// date's midnight UTC), and a time.Time fills a date column with its date.
+func TestDateAgainstTimeLiteral(t *testing.T) {
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	b := array.NewDate32Builder(memory.DefaultAllocator)
+	defer b.Release()
+	for _, d := range []time.Time{day(2024, 5, 20), {}, day(2023, 1, 2), day(1969, 12, 30)} {
+		if d.IsZero() {
+			b.AppendNull()
+		} else {
+			b.Append(arrow.Date32FromTime(d))
+		}
+	}
+	f, err := New(NewSeriesFromArrow("d", b.NewArray()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		pred Expr
+		want int
+	}{
+		{Col("d").Gt(Lit(day(2024, 1, 1))), 1},
+		{Col("d").Eq(Lit(day(2023, 1, 2))), 1},
+		{Col("d").Lt(Lit(day(2023, 1, 2).Add(time.Hour))), 2},
+		{Col("d").Ge(Lit(day(1969, 12, 30))), 3},
+	} {
+		g, err := f.Filter(c.pred)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.NumRows() != c.want {
+			t.Errorf("filter %v kept %d rows, want %d", c.pred, g.NumRows(), c.want)
+		}
+	}
+	for _, fill := range []struct{ with, want time.Time }{
+		{time.Date(2024, 1, 1, 15, 30, 0, 0, time.UTC), day(2024, 1, 1)},
+		{time.Date(1969, 12, 31, 23, 0, 0, 0, time.UTC), day(1969, 12, 31)},
+	} {
+		g, err := f.WithColumns(Col("d").FillNull(fill.with).Alias("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := g.Value(1, "x")
+		if got, ok := v.(time.Time); !ok || !got.Equal(fill.want) {
+			t.Errorf("fill_null(%s) gave %v, want %s", fill.with, v, fill.want.Format(time.DateOnly))
+		}
+		if typ := g.Schema().Field(1).Type; typ.ID() != arrow.DATE32 {
+			t.Errorf("fill_null of a date column has type %s", typ)
+		}
+	}
+}

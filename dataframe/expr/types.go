@@ -343,6 +343,9 @@ func funcType(n Func, schema *arrow.Schema) (arrow.DataType, error) {
 		return arrow.PrimitiveTypes.Int64, nil
 	case n.Name == "fill_null":
 		if len(ts) > 1 && !IsNullType(ts[1]) && Normalize(ts[1]).ID() != Normalize(t).ID() {
+			if IsTemporal(t) && IsTemporal(ts[1]) {
+				return t, nil // a time.Time fills a date column, as the date of that instant
+			}
 			if !(IsNumeric(t) && IsNumeric(ts[1])) {
 				return nil, mismatch(n, "a fill value of the column's type", t, ts[1])
 			}

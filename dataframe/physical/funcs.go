@@ -141,6 +141,26 @@ func (ev *evaluator) fn(f expr.Func) (*vec, error) {
 	return nil, fmt.Errorf("%w: function %q", expr.ErrUnsupported, f.Name)
 }
 
+// toTimeUnit converts temporal values stored in units of from nanoseconds
+// to units of to nanoseconds (rounding down to a whole unit) of type dt.
+func toTimeUnit(v *vec, from, to int64, dt arrow.DataType) *vec {
+	if from > to {
+		return rescaleInts(v, from/to, dt)
+	}
+	out := *v
+	out.dt, out.arr = dt, nil
+	out.i = make([]int64, len(v.i))
+	div := to / from
+	for j, x := range v.i {
+		q := x / div
+		if x%div < 0 {
+			q-- // floor: an instant before 1970 belongs to the earlier day
+		}
+		out.i[j] = q
+	}
+	return &out
+}
+
 func fillNull(x, y *vec, rows int) (*vec, error) {
 	if x.valid == nil {
 		return x, nil
@@ -149,6 +169,9 @@ func fillNull(x, y *vec, rows int) (*vec, error) {
 	out := &vec{n: rows, k: x.k, dt: x.dt}
 	if x.k == kNull {
 		return y, nil
+	}
+	if nx, ny := nanosPerUnit(x.dt), nanosPerUnit(y.dt); nx != 0 && ny != 0 && nx != ny {
+		y = toTimeUnit(y, ny, nx, x.dt)
 	}
 	yi := func(i int) int {
 		if y.scalar {
