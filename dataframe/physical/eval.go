@@ -358,36 +358,16 @@ func (ev *evaluator) unary(u expr.Unary) (*vec, error) {
 	return nil, fmt.Errorf("%w: unary %v", expr.ErrUnsupported, u.Op)
 }
 
-// nanosPerUnit is the length of one stored unit of a temporal type in
-// nanoseconds (0 for other types).
-func nanosPerUnit(dt arrow.DataType) int64 {
-	switch t := dt.(type) {
-	case *arrow.Date32Type:
-		return 86400 * 1e9
-	case *arrow.Date64Type:
-		return 1e6
-	case *arrow.TimestampType:
-		switch t.Unit {
-		case arrow.Second:
-			return 1e9
-		case arrow.Millisecond:
-			return 1e6
-		case arrow.Microsecond:
-			return 1e3
-		default:
-			return 1
-		}
-	}
-	return 0
-}
-
 // sameTimeUnit brings two temporal operands of different units (a date
 // column and a time.Time literal, timestamps in ms and us) to the finer
 // unit, so that comparing them compares instants. Other operands are
 // returned as they are.
 func sameTimeUnit(l, r *vec) (*vec, *vec) {
-	lu, ru := nanosPerUnit(l.dt), nanosPerUnit(r.dt)
-	if lu == 0 || ru == 0 || lu == ru {
+	if !expr.IsTemporal(l.dt) || !expr.IsTemporal(r.dt) {
+		return l, r
+	}
+	lu, ru := unitNanos(l.dt), unitNanos(r.dt)
+	if lu == ru {
 		return l, r
 	}
 	if lu > ru {

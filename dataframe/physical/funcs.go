@@ -150,13 +150,8 @@ func toTimeUnit(v *vec, from, to int64, dt arrow.DataType) *vec {
 	out := *v
 	out.dt, out.arr = dt, nil
 	out.i = make([]int64, len(v.i))
-	div := to / from
 	for j, x := range v.i {
-		q := x / div
-		if x%div < 0 {
-			q-- // floor: an instant before 1970 belongs to the earlier day
-		}
-		out.i[j] = q
+		out.i[j] = dtFloorDiv(x, to/from) // an instant before 1970 belongs to the earlier day
 	}
 	return &out
 }
@@ -170,8 +165,10 @@ func fillNull(x, y *vec, rows int) (*vec, error) {
 	if x.k == kNull {
 		return y, nil
 	}
-	if nx, ny := nanosPerUnit(x.dt), nanosPerUnit(y.dt); nx != 0 && ny != 0 && nx != ny {
-		y = toTimeUnit(y, ny, nx, x.dt)
+	if expr.IsTemporal(x.dt) && expr.IsTemporal(y.dt) {
+		if nx, ny := unitNanos(x.dt), unitNanos(y.dt); nx != ny {
+			y = toTimeUnit(y, ny, nx, x.dt)
+		}
 	}
 	yi := func(i int) int {
 		if y.scalar {

@@ -406,6 +406,29 @@ func (rw *rewriter) dynamicTypeName(it *types.Interface) string {
 
 // sessionTypes returns the named, non-generic, non-interface types
 // declared in the session (and the cell), in a stable order.
+// layoutUnique lists the session types whose layout no other session type
+// shares (yaegi's assertions compare layouts, so those could be told
+// apart), without the ones with a basic underlying type when skipBasic.
+func (rw *rewriter) layoutUnique(skipBasic bool) []*types.Named {
+	all := rw.sessionTypes()
+	var out []*types.Named
+	for _, cand := range all {
+		if _, basic := cand.Underlying().(*types.Basic); basic && skipBasic {
+			continue
+		}
+		ambiguous := false
+		for _, o := range all {
+			if o != cand && types.Identical(o.Underlying(), cand.Underlying()) {
+				ambiguous = true
+			}
+		}
+		if !ambiguous {
+			out = append(out, cand)
+		}
+	}
+	return out
+}
+
 func (rw *rewriter) sessionTypes() []*types.Named {
 	if rw.info.pkg == nil {
 		return nil
@@ -588,23 +611,10 @@ func (rw *rewriter) dynamicMethods(e ast.Expr) ast.Expr {
 // returned unchanged. Session types with a basic underlying type are tried
 // only for non-empty interfaces (a compiled int would match).
 func (rw *rewriter) methodChain(it *types.Interface) string {
-	all := rw.sessionTypes()
 	var b strings.Builder
 	n := 0
 	b.WriteString("func(v any) any {\nif " + hiddenPrefix + "Compiled(v) {\nreturn v\n}\n")
-	for _, cand := range all {
-		if _, basic := cand.Underlying().(*types.Basic); basic && it.Empty() {
-			continue
-		}
-		ambiguous := false
-		for _, o := range all {
-			if o != cand && types.Identical(o.Underlying(), cand.Underlying()) {
-				ambiguous = true
-			}
-		}
-		if ambiguous {
-			continue
-		}
+	for _, cand := range rw.layoutUnique(it.Empty()) {
 		for _, ct := range []types.Type{cand, types.NewPointer(cand)} {
 			if !types.Implements(ct, it) {
 				continue

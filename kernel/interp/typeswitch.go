@@ -191,21 +191,10 @@ func (rw *rewriter) needsSwitchRewrite(s *ast.TypeSwitchStmt) bool {
 // shares or that have a basic underlying type (yaegi's assertions compare
 // layouts).
 func (rw *rewriter) ifaceCandidates(it *types.Interface) []string {
-	all := rw.sessionTypes()
 	var out []string
-	for _, cand := range all {
-		if _, basic := cand.Underlying().(*types.Basic); basic {
-			continue // a compiled value of the basic type would match
-		}
-		ambiguous := false
-		for _, o := range all {
-			if o != cand && types.Identical(o.Underlying(), cand.Underlying()) {
-				ambiguous = true
-			}
-		}
-		if ambiguous {
-			continue
-		}
+	// Basic underlying types are left out: a compiled value of the basic
+	// type would match.
+	for _, cand := range rw.layoutUnique(true) {
 		for _, ct := range []types.Type{cand, types.NewPointer(cand)} {
 			if !types.Implements(ct, it) {
 				continue
