@@ -27,6 +27,11 @@
 // Eager Frame methods (Select, Filter, GroupBy(...).Agg, Join, Sort, ...)
 // are thin wrappers over the lazy ones with context.Background().
 //
+// As in Polars, an aggregate in WithColumns, Filter or a Select that also
+// has row-wise columns is broadcast: Col("f").Sub(Col("f").Mean()) centres
+// f, and Filter(Col("f").Gt(Col("f").Mean())) keeps the rows above the
+// mean (see broadcast.go). Over(keys...) computes it per group instead.
+//
 // # Core API
 //
 //	ReadCSV(path string, opts CSVOptions) (*Frame, error)        // ScanCSV -> *LazyFrame; ReadCSVBytes

@@ -40,12 +40,15 @@ func (lf *LazyFrame) Err() error { return lf.err }
 // GroupBy reduce the frame to one row.
 func (lf *LazyFrame) Select(columns ...any) *LazyFrame {
 	es := toExprs(columns)
+	if mixesAggs(es) {
+		es = broadcastAll(es) // see broadcast.go
+	}
 	return lf.then(func(n plan.Node) (plan.Node, error) { return plan.NewSelect(n, es) })
 }
 
 // WithColumns adds or replaces columns.
 func (lf *LazyFrame) WithColumns(exprs ...Expr) *LazyFrame {
-	es := unwrap(exprs)
+	es := broadcastAll(unwrap(exprs)) // an aggregate repeats on every row (broadcast.go)
 	return lf.then(func(n plan.Node) (plan.Node, error) { return plan.NewWithColumns(n, es) })
 }
 
@@ -57,7 +60,7 @@ func (lf *LazyFrame) Filter(predicates ...Expr) *LazyFrame {
 	if len(predicates) == 0 {
 		return lf
 	}
-	p := expr.JoinAnd(unwrap(predicates))
+	p := broadcastAggs(expr.JoinAnd(unwrap(predicates))) // broadcast.go
 	return lf.then(func(n plan.Node) (plan.Node, error) { return plan.NewFilter(n, p) })
 }
 
