@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -133,7 +134,7 @@ type hiveSource struct {
 	partTypes map[string]arrow.DataType
 	schema    *arrow.Schema
 	fileCols  *arrow.Schema
-	lastFiles int
+	lastFiles atomic.Int64
 }
 
 func newHiveSource(dir string, opts DirOptions) (*hiveSource, error) {
@@ -358,7 +359,7 @@ func (s *hiveSource) Scan(ctx context.Context, mem memory.Allocator, req plan.Sc
 			f.Release()
 		}
 	}()
-	s.lastFiles = 0
+	s.lastFiles.Store(0)
 	for _, hf := range s.files {
 		if err := ctx.Err(); err != nil {
 			return nil, 0, err
@@ -370,7 +371,7 @@ func (s *hiveSource) Scan(ctx context.Context, mem memory.Allocator, req plan.Sc
 		if !ok {
 			continue
 		}
-		s.lastFiles++
+		s.lastFiles.Add(1)
 		src, err := s.fileSource(hf.path)
 		if err != nil {
 			return nil, 0, err

@@ -116,8 +116,8 @@ func TestWriteParquetDirRoundTrip(t *testing.T) {
 	for _, c := range cols {
 		c.Release()
 	}
-	if src.lastFiles != 2 || n != 4 {
-		t.Errorf("read %d files (%d rows), want 2 (4)", src.lastFiles, n)
+	if src.lastFiles.Load() != 2 || n != 4 {
+		t.Errorf("read %d files (%d rows), want 2 (4)", src.lastFiles.Load(), n)
 	}
 	// A second write needs Append, and adds files.
 	if err := f.WriteParquetDir(dir, ParquetDirOptions{PartitionBy: []string{"region", "month"}}); !errors.Is(err, ErrInvalidArgument) {

@@ -212,8 +212,8 @@ func TestParquetRoundTripAndPruning(t *testing.T) {
 	for _, c := range cols {
 		c.Release()
 	}
-	if src.lastRowGroups != 1 || rows != 1000 {
-		t.Errorf("read %d row groups (%d rows), want 1 (1000)", src.lastRowGroups, rows)
+	if src.lastRowGroups.Load() != 1 || rows != 1000 {
+		t.Errorf("read %d row groups (%d rows), want 1 (1000)", src.lastRowGroups.Load(), rows)
 	}
 	dict, err := ReadParquet(path, ParquetOptions{Dictionary: []string{"name"}})
 	if err != nil {
@@ -295,8 +295,8 @@ func TestHiveDir(t *testing.T) {
 	for _, c := range cols {
 		c.Release()
 	}
-	if src.lastFiles != 2 {
-		t.Errorf("read %d files, want 2 (partition pruning)", src.lastFiles)
+	if src.lastFiles.Load() != 2 {
+		t.Errorf("read %d files, want 2 (partition pruning)", src.lastFiles.Load())
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -61,7 +62,7 @@ type parquetSource struct {
 	// groups, when not nil, are the only row groups Scan reads (a split).
 	groups []int
 	// lastRowGroups records how many row groups the last Scan read (tests).
-	lastRowGroups int
+	lastRowGroups atomic.Int64
 }
 
 func newParquetSource(path string, opts ParquetOptions) (*parquetSource, error) {
@@ -171,7 +172,7 @@ func (s *parquetSource) Scan(ctx context.Context, mem memory.Allocator, req plan
 		groups = append(groups, g)
 		rows += int(md.RowGroup(g).NumRows())
 	}
-	s.lastRowGroups = len(groups)
+	s.lastRowGroups.Store(int64(len(groups)))
 	out := make([]arrow.Array, len(names))
 	if len(groups) == 0 {
 		for i, n := range names {
