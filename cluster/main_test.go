@@ -24,15 +24,9 @@ func runMain(m *testing.M) int {
 		orphanHelper()
 		return 0
 	}
-	bin, cleanup, err := testbin.Golab()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer cleanup()
-	golabBin = bin
-	os.Setenv("GOLAB_BIN", golabBin) // for examples, which call Start without Binary
-	return m.Run()
+	// testbin.Main also sets $GOLAB_BIN, which the examples need: they
+	// call Start without Binary.
+	return testbin.Main(m, &golabBin)
 }
 
 // orphanHelper starts a cluster, prints its worker pids and waits to be

@@ -2,7 +2,6 @@ package clusterbench_test
 
 import (
 	"context"
-	"fmt"
 	"github.com/golab-dev/golab/internal/testbin"
 	"os"
 	"strconv"
@@ -22,18 +21,7 @@ import (
 var golabBin string
 
 // TestMain builds the golab binary the workers run ($GOLAB_BIN when set).
-func TestMain(m *testing.M) { os.Exit(testMain(m)) }
-
-func testMain(m *testing.M) int {
-	bin, cleanup, err := testbin.Golab()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer cleanup()
-	golabBin = bin
-	return m.Run()
-}
+func TestMain(m *testing.M) { os.Exit(testbin.Main(m, &golabBin)) }
 
 // Smoke run of the GoLab side at 1e5 rows: the ten group-by questions
 // locally and on clusters of 1 and 2 workers give the same answer shapes

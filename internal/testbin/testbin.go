@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"testing"
 )
 
 // Golab returns the path of a golab binary and a cleanup that removes it
@@ -28,4 +29,20 @@ func Golab() (path string, cleanup func(), err error) {
 		return "", nil, fmt.Errorf("testbin: build golab: %w", err)
 	}
 	return path, func() { os.RemoveAll(dir) }, nil
+}
+
+// Main is a TestMain body for packages whose tests start golab processes:
+// it gets the binary (Golab), stores its path in *path and in $GOLAB_BIN
+// (for code under test that finds the binary itself), runs the tests and
+// removes a binary it built. It returns the exit code for os.Exit.
+func Main(m *testing.M, path *string) int {
+	bin, cleanup, err := Golab()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer cleanup()
+	*path = bin
+	os.Setenv("GOLAB_BIN", bin)
+	return m.Run()
 }

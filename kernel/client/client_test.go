@@ -3,7 +3,6 @@ package client_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"github.com/golab-dev/golab/internal/testbin"
 	"os"
 	"path/filepath"
@@ -17,19 +16,7 @@ import (
 
 var golabBin string
 
-func TestMain(m *testing.M) {
-	code := func() int {
-		bin, cleanup, err := testbin.Golab()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer cleanup()
-		golabBin = bin
-		return m.Run()
-	}()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(testbin.Main(m, &golabBin)) }
 
 func start(t *testing.T) *client.Client {
 	t.Helper()
