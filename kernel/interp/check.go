@@ -229,21 +229,7 @@ func cellFileFor(ci *cellInfo, imported map[string]string, want map[string]impor
 		cf := cfset.AddFile(f.Name(), f.Base(), f.Size())
 		cf.SetLines(f.Lines())
 	}
-	// Imports are file-scoped: the cell file gets the session's imports too.
-	imp := &ast.GenDecl{Tok: token.IMPORT, Lparen: 1}
-	for _, n := range sortedKeys(names) {
-		imp.Specs = append(imp.Specs, &ast.ImportSpec{Name: ast.NewIdent(n), Path: &ast.BasicLit{Kind: token.STRING, Value: fmt.Sprintf("%q", names[n])}})
-	}
-	imp.Specs = append(imp.Specs, &ast.ImportSpec{Name: ast.NewIdent("__golabcontext"), Path: &ast.BasicLit{Kind: token.STRING, Value: `"context"`}})
-	cellFile := &ast.File{Name: ast.NewIdent("main"), Decls: append([]ast.Decl{imp}, decls...)}
-	if body != nil {
-		cellFile.Decls = append(cellFile.Decls, &ast.FuncDecl{
-			Name: ast.NewIdent(hiddenPrefix + "Cell"),
-			Type: &ast.FuncType{Params: &ast.FieldList{}},
-			Body: body,
-		})
-	}
-	return cellFile, cfset, names
+	return cellFile(names, decls, body), cfset, names
 }
 
 // errorHandler records the first hard type error inside the cell.
@@ -434,22 +420,9 @@ func (c *checker) checkFull(imported map[string]string, want map[string]importSp
 	}
 	sf := cfset.AddFile("session.go", sessionBase, c.cache.size)
 	sf.SetLines(c.cache.lines)
-	// Imports are file-scoped: the cell file gets the session's imports too.
-	imp := &ast.GenDecl{Tok: token.IMPORT, Lparen: 1}
-	for n, p := range names {
-		imp.Specs = append(imp.Specs, &ast.ImportSpec{Name: ast.NewIdent(n), Path: &ast.BasicLit{Kind: token.STRING, Value: fmt.Sprintf("%q", p)}})
-	}
-	imp.Specs = append(imp.Specs, &ast.ImportSpec{Name: ast.NewIdent("__golabcontext"), Path: &ast.BasicLit{Kind: token.STRING, Value: `"context"`}})
-	cellFile := &ast.File{Name: ast.NewIdent("main"), Decls: append([]ast.Decl{imp}, decls...)}
-	if body != nil {
-		cellFile.Decls = append(cellFile.Decls, &ast.FuncDecl{
-			Name: ast.NewIdent(hiddenPrefix + "Cell"),
-			Type: &ast.FuncType{Params: &ast.FieldList{}},
-			Body: body,
-		})
-	}
+	file := cellFile(names, decls, body)
 	conf := types.Config{Importer: c.im, Error: errorHandler(ci, fset)}
-	ci.pkg, _ = conf.Check("main", cfset, []*ast.File{ctxFile, cellFile}, ci.info)
+	ci.pkg, _ = conf.Check("main", cfset, []*ast.File{ctxFile, file}, ci.info)
 	return ci
 }
 
@@ -749,4 +722,24 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// cellFile is the file a cell is type-checked as: the session's imports
+// (file-scoped in Go, so every cell file repeats them), the cell's
+// declarations, and its statements as the body of a hidden function.
+func cellFile(imports map[string]string, decls []ast.Decl, body *ast.BlockStmt) *ast.File {
+	imp := &ast.GenDecl{Tok: token.IMPORT, Lparen: 1}
+	for _, n := range sortedKeys(imports) {
+		imp.Specs = append(imp.Specs, &ast.ImportSpec{Name: ast.NewIdent(n), Path: &ast.BasicLit{Kind: token.STRING, Value: fmt.Sprintf("%q", imports[n])}})
+	}
+	imp.Specs = append(imp.Specs, &ast.ImportSpec{Name: ast.NewIdent("__golabcontext"), Path: &ast.BasicLit{Kind: token.STRING, Value: `"context"`}})
+	f := &ast.File{Name: ast.NewIdent("main"), Decls: append([]ast.Decl{imp}, decls...)}
+	if body != nil {
+		f.Decls = append(f.Decls, &ast.FuncDecl{
+			Name: ast.NewIdent(hiddenPrefix + "Cell"),
+			Type: &ast.FuncType{Params: &ast.FieldList{}},
+			Body: body,
+		})
+	}
+	return f
 }
