@@ -1008,10 +1008,7 @@ func (s *Session) prepareLocked(cell string, n int) (*prepared, error) {
 			if !ok {
 				return true
 			}
-			obj := info.info.Defs[id]
-			if obj == nil {
-				obj = info.info.Uses[id]
-			}
+			obj := info.info.ObjectOf(id)
 			if tn, ok := obj.(*types.TypeName); ok && tn.Pkg() != nil && tn.Pkg().Path() == "main" && tn.Parent() == tn.Pkg().Scope() {
 				if a, ok := s.mu.typeAlias[id.Name]; ok {
 					id.Name = a

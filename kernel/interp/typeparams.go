@@ -25,10 +25,7 @@ func hideTypeParams(info *cellInfo, decls []ast.Decl) {
 			if !ok {
 				return true
 			}
-			obj := info.info.Defs[id]
-			if obj == nil {
-				obj = info.info.Uses[id]
-			}
+			obj := info.info.ObjectOf(id)
 			if tn, ok := obj.(*types.TypeName); ok {
 				if _, ok := tn.Type().(*types.TypeParam); ok {
 					id.Name = typeParamName(id.Name)
