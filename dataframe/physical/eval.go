@@ -371,19 +371,9 @@ func sameTimeUnit(l, r *vec) (*vec, *vec) {
 		return l, r
 	}
 	if lu > ru {
-		return rescaleInts(l, lu/ru, r.dt), r
+		return toTimeUnit(l, lu, ru, r.dt), r
 	}
-	return l, rescaleInts(r, ru/lu, l.dt)
-}
-
-func rescaleInts(v *vec, factor int64, dt arrow.DataType) *vec {
-	out := *v
-	out.dt, out.arr = dt, nil
-	out.i = make([]int64, len(v.i))
-	for j, x := range v.i {
-		out.i[j] = x * factor
-	}
-	return &out
+	return l, toTimeUnit(r, ru, lu, l.dt)
 }
 
 func (ev *evaluator) binary(b expr.Binary) (*vec, error) {

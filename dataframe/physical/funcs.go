@@ -144,14 +144,15 @@ func (ev *evaluator) fn(f expr.Func) (*vec, error) {
 // toTimeUnit converts temporal values stored in units of from nanoseconds
 // to units of to nanoseconds (rounding down to a whole unit) of type dt.
 func toTimeUnit(v *vec, from, to int64, dt arrow.DataType) *vec {
-	if from > to {
-		return rescaleInts(v, from/to, dt)
-	}
 	out := *v
 	out.dt, out.arr = dt, nil
 	out.i = make([]int64, len(v.i))
 	for j, x := range v.i {
-		out.i[j] = dtFloorDiv(x, to/from) // an instant before 1970 belongs to the earlier day
+		if from > to {
+			out.i[j] = x * (from / to)
+		} else {
+			out.i[j] = dtFloorDiv(x, to/from) // an instant before 1970 belongs to the earlier day
+		}
 	}
 	return &out
 }
