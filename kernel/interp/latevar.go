@@ -16,33 +16,10 @@ import (
 // A declaration that cannot be written as := (a typed var with a
 // multi-value initializer, or one without values) stays a declaration.
 func lateVars(fset *token.FileSet, decls []ast.Decl, body *ast.BlockStmt) []ast.Decl {
-	if body == nil || len(body.List) == 0 {
+	if body == nil {
 		return decls
 	}
-	late := map[string]bool{}
-	for _, st := range body.List {
-		for _, n := range stmtDefines(st) {
-			late[n] = true
-		}
-	}
-	if len(late) == 0 {
-		return decls
-	}
-	// The same closure orderChunks computes: a declaration using a late
-	// name is late itself.
-	isLate := make([]bool, len(decls))
-	for changed := true; changed; {
-		changed = false
-		for i, d := range decls {
-			if !isLate[i] && refersTo(d, late) {
-				isLate[i] = true
-				for _, n := range declNames(d) {
-					late[n] = true
-				}
-				changed = true
-			}
-		}
-	}
+	isLate := lateDecls(decls, body.List)
 	var keep []ast.Decl
 	moved := false
 	for i, d := range decls {
@@ -96,4 +73,30 @@ func varAsDefines(g *ast.GenDecl) ([]ast.Stmt, bool) {
 		out = append(out, &ast.AssignStmt{Lhs: lhs, TokPos: vs.Names[0].End(), Tok: tok, Rhs: rhs})
 	}
 	return out, true
+}
+
+// lateDecls reports, per declaration of a cell, whether it uses a name its
+// statements define, directly or through another late declaration. Such a
+// declaration must run after the statements, not be hoisted before them.
+func lateDecls(decls []ast.Decl, stmts []ast.Stmt) []bool {
+	late := map[string]bool{}
+	for _, st := range stmts {
+		for _, n := range stmtDefines(st) {
+			late[n] = true
+		}
+	}
+	isLate := make([]bool, len(decls))
+	for changed := len(late) > 0; changed; {
+		changed = false
+		for i, d := range decls {
+			if !isLate[i] && refersTo(d, late) {
+				isLate[i] = true
+				for _, n := range declNames(d) {
+					late[n] = true
+				}
+				changed = true
+			}
+		}
+	}
+	return isLate
 }

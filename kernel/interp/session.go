@@ -1157,31 +1157,14 @@ func (s *Session) orderChunks(fset *token.FileSet, file *ast.File, decls []ast.D
 	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].pos < entries[j].pos })
 
-	// Names defined by statements, then close over non-hoistable decls.
-	late := map[string]bool{}
-	for _, st := range stmts {
-		for _, n := range stmtDefines(st) {
-			late[n] = true
-		}
+	// Declarations that use what statements define run in cell order.
+	late := map[ast.Decl]bool{}
+	for i, l := range lateDecls(decls, stmts) {
+		late[decls[i]] = l
 	}
 	hoist := make([]bool, len(entries))
 	for i, e := range entries {
-		hoist[i] = e.decl != nil
-	}
-	for changed := true; changed; {
-		changed = false
-		for i, e := range entries {
-			if !hoist[i] || len(late) == 0 {
-				continue
-			}
-			if refersTo(e.decl, late) {
-				hoist[i] = false
-				for _, n := range declNames(e.decl) {
-					late[n] = true
-				}
-				changed = true
-			}
-		}
+		hoist[i] = e.decl != nil && !late[e.decl]
 	}
 
 	var chunks []*chunk
