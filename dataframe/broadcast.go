@@ -61,15 +61,7 @@ func mixesAggs(es []expr.Expr) bool {
 			agg = true
 			continue
 		}
-		x := e
-		for {
-			a, ok := x.(expr.Alias)
-			if !ok {
-				break
-			}
-			x = a.X
-		}
-		if _, lit := x.(expr.Literal); !lit {
+		if _, lit := expr.StripAlias(e).(expr.Literal); !lit {
 			rowwise = true
 		}
 	}

@@ -354,6 +354,17 @@ func Columns(e Expr) []string {
 	return out
 }
 
+// StripAlias returns e without the aliases around it.
+func StripAlias(e Expr) Expr {
+	for {
+		a, ok := e.(Alias)
+		if !ok {
+			return e
+		}
+		e = a.X
+	}
+}
+
 // HasAgg reports whether e contains an aggregate outside a window.
 func HasAgg(e Expr) bool {
 	found := false

@@ -213,7 +213,7 @@ type evaluator struct {
 
 // EvalArray evaluates e over t and returns an owned Arrow array of t.Rows rows.
 func EvalArray(ctx context.Context, env *Env, t *Table, e expr.Expr) (arrow.Array, error) {
-	if c, ok := stripAlias(e).(expr.Column); ok {
+	if c, ok := expr.StripAlias(e).(expr.Column); ok {
 		// A column passes through as it is (shared, storage type kept),
 		// without the conversion to a vec.
 		if a := t.Col(c.Name); a != nil {
@@ -238,7 +238,7 @@ func EvalArray(ctx context.Context, env *Env, t *Table, e expr.Expr) (arrow.Arra
 	a := v.toArray(env, t.Rows)
 	if !arrow.TypeEqual(a.DataType(), want) && v.k != kOther {
 		// e.g. a column of int32 passed through: keep storage type.
-		if _, isCol := stripAlias(e).(expr.Column); !isCol {
+		if _, isCol := expr.StripAlias(e).(expr.Column); !isCol {
 			c, err := compute.CastArray(ctx, a, compute.SafeCastOptions(want))
 			a.Release()
 			if err != nil {
@@ -248,16 +248,6 @@ func EvalArray(ctx context.Context, env *Env, t *Table, e expr.Expr) (arrow.Arra
 		}
 	}
 	return a, nil
-}
-
-func stripAlias(e expr.Expr) expr.Expr {
-	for {
-		a, ok := e.(expr.Alias)
-		if !ok {
-			return e
-		}
-		e = a.X
-	}
 }
 
 func (ev *evaluator) eval(e expr.Expr) (*vec, error) {

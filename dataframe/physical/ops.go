@@ -45,7 +45,7 @@ func Lower(n plan.Node) (Operator, error) {
 		if anyAgg {
 			for _, e := range x.Exprs {
 				if !expr.HasAgg(e) {
-					if _, lit := stripAlias(e).(expr.Literal); !lit {
+					if _, lit := expr.StripAlias(e).(expr.Literal); !lit {
 						return nil, fmt.Errorf("%w: select mixes aggregates with the non-aggregate %s; use GroupBy or WithColumns(... .Over(...))", expr.ErrInvalidArgument, e)
 					}
 				}
