@@ -7,18 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/experimental"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
 
@@ -59,7 +57,8 @@ func dial(ctx context.Context, addr, token string, tlsCfg *tls.Config) (*workerC
 		// large flow-control windows (no stalls while the BDP estimator
 		// grows them).
 		grpc.WithWriteBufferSize(ioBuffer), grpc.WithReadBufferSize(ioBuffer),
-		grpc.WithInitialWindowSize(streamWindow), grpc.WithInitialConnWindowSize(connWindow))
+		grpc.WithInitialWindowSize(streamWindow), grpc.WithInitialConnWindowSize(connWindow),
+		experimental.WithBufferPool(dirtyFrames))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrUnreachable, addr, err)
 	}
@@ -131,8 +130,8 @@ func (c *workerClient) upload(ctx context.Context, job, name string, t *physical
 	if err != nil {
 		return c.wrap(err, "upload")
 	}
-	wr, _ := newRecordSender(st, t.Schema, &flight.FlightDescriptor{Type: flight.DescriptorPATH, Path: []string{job, name}})
-	err = eachRecord(t, batchBytesFor(c.info.Limit), wr.Write)
+	wr, rs := newRecordSender(st, t.Schema, &flight.FlightDescriptor{Type: flight.DescriptorPATH, Path: []string{job, name}})
+	err = sendTable(wr, rs, t, 0, batchBytesFor(c.info.Limit))
 	if cerr := wr.Close(); err == nil {
 		err = cerr
 	}
@@ -164,45 +163,23 @@ func (c *workerClient) run(ctx context.Context, spec *taskSpec, mem memory.Alloc
 		return nil, c.wrap(err, "task "+spec.ID)
 	}
 	nb := max(1, spec.Buckets)
-	rdr, err := flight.NewRecordReader(st, ipc.WithAllocator(mem))
+	tr, err := newTableReader(st.RecvMsg, mem)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, c.wrap(unwrapStatus(err), "task "+spec.ID)
 	}
-	defer rdr.Release()
-	recs := make([][]arrow.RecordBatch, nb)
-	defer func() {
-		for _, rs := range recs {
-			for _, r := range rs {
-				r.Release()
-			}
-		}
-	}()
-	for rdr.Next() {
-		b, err := strconv.Atoi(string(rdr.LatestAppMetadata()))
-		if err != nil || b < 0 || b >= nb {
-			return nil, fmt.Errorf("%w: task %s: batch for bucket %q of %d", ErrProtocol, spec.ID, rdr.LatestAppMetadata(), nb)
-		}
-		r := rdr.RecordBatch()
-		r.Retain()
-		recs[b] = append(recs[b], r)
-	}
-	if err := rdr.Err(); err != nil && !errors.Is(err, io.EOF) {
+	defer tr.release()
+	out, err := tr.readAll(nb, nil)
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, c.wrap(unwrapStatus(err), "task "+spec.ID)
-	}
-	out := make([]*physical.Table, nb)
-	for b := range nb {
-		t, err := tableFromRecords(mem, rdr.Schema(), recs[b])
-		if err != nil {
-			releaseTables(out[:b])
-			return nil, err
+		if errors.Is(err, ErrProtocol) {
+			return nil, fmt.Errorf("task %s: %w", spec.ID, err)
 		}
-		out[b] = t
+		return nil, c.wrap(unwrapStatus(err), "task "+spec.ID)
 	}
 	return out, nil
 }

@@ -39,15 +39,23 @@
 // matches ErrUnreachable. TLS encrypts and authenticates the worker; the
 // token still authenticates the coordinator (no client certificates).
 //
-// The data path is tuned for bulk transfer (transport.go): IPC without
-// compression; a table goes in one batch when it fits (up to an eighth of
-// the receiving worker's memory limit, at most 512 MiB), since
-// concatenating batches on arrival costs more than overlapping them
-// gains; a gRPC codec that sends a batch's Arrow buffers without copying
-// them into a message and receives the body without a second copy (the
-// bytes on the wire stay standard Flight); 1 MiB socket buffers and fixed
-// 32/64 MiB flow-control windows; a task's inputs go up on concurrent
-// streams.
+// The data path is tuned for bulk transfer (transport.go, assemble.go):
+// IPC without compression; a gRPC codec that sends a batch's Arrow
+// buffers without copying them into a message (the bytes on the wire
+// stay standard Flight); 1 MiB socket buffers and fixed 32/64 MiB
+// flow-control windows; a gRPC buffer pool that does not clear buffers
+// gRPC is about to fill; a task's inputs go up on concurrent streams.
+// A table whose columns are all flat (fixed-width, boolean, string,
+// binary) goes as batches of about 4 MiB; the first batch's app metadata
+// gives the table's rows and value bytes per column, and the receiver
+// copies each batch straight from gRPC's frames into the table's final
+// buffers, allocated once. It finds the batch's buffers by letting the
+// IPC reader decode the message against a stand-in body of zeros and
+// reading each buffer's position in it. A receiver so holds a table
+// once, not twice (frames plus a contiguous body). Other tables
+// (dictionaries, nested types) go in one batch when they fit (up to an
+// eighth of the receiving worker's memory limit, at most 512 MiB),
+// which the receiver keeps as the IPC reader decodes it.
 //
 // # Execution
 //

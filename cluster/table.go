@@ -125,11 +125,12 @@ func releaseTables(ts []*physical.Table) {
 }
 
 // batchRows is the least row count of one IPC record batch on the wire.
-// Batches grow up to maxBytes (at most maxBatchBytes): a table sent in
-// one batch needs no concatenation on arrival, which costs more than the
-// overlap of smaller batches gains. The receiver holds a batch twice
-// while it arrives (gRPC's frames and the batch), so uploads to a worker
-// with a memory limit use batches of at most an eighth of it.
+// Batches of tables the receiver cannot assemble (assemble.go) grow up
+// to maxBytes (at most maxBatchBytes): such a table sent in one batch
+// needs no concatenation on arrival, which costs more than the overlap
+// of smaller batches gains. The receiver holds such a batch twice while
+// it arrives (gRPC's frames and the batch), so uploads to a worker with
+// a memory limit use batches of at most an eighth of it.
 const (
 	batchRows     = 64 * 1024
 	maxBatchBytes = 512 << 20
@@ -145,13 +146,13 @@ func batchBytesFor(limit int64) int64 {
 }
 
 // eachRecord calls fn with record batches covering t, in order, of about
-// maxBytes each (at least batchRows rows; one empty batch for an empty
-// table).
-func eachRecord(t *physical.Table, maxBytes int64, fn func(arrow.RecordBatch) error) error {
-	step := batchRows
-	if t.Rows > batchRows {
+// maxBytes each (at least minRows rows, a multiple of 64 so that bitmaps
+// are cut at byte boundaries; one empty batch for an empty table).
+func eachRecord(t *physical.Table, maxBytes int64, minRows int, fn func(arrow.RecordBatch) error) error {
+	step := minRows
+	if t.Rows > minRows {
 		if per := tableBytes(t) / int64(t.Rows); per > 0 {
-			step = max(batchRows, int(maxBytes/per))
+			step = max(minRows, int(maxBytes/per)/64*64)
 		} else {
 			step = t.Rows
 		}

@@ -12,7 +12,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +25,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/experimental"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -124,7 +124,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	w.mu.tasks = map[string]context.CancelCauseFunc{}
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxMsg), grpc.MaxSendMsgSize(maxMsg),
-		grpc.WriteBufferSize(ioBuffer), grpc.ReadBufferSize(ioBuffer), grpc.ForceServerCodecV2(newFlightCodec()),
+		grpc.WriteBufferSize(ioBuffer), grpc.ReadBufferSize(ioBuffer), grpc.ForceServerCodecV2(newFlightCodec()), experimental.BufferPool(dirtyFrames),
 		grpc.InitialWindowSize(streamWindow), grpc.InitialConnWindowSize(connWindow),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
 		grpc.UnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
@@ -316,42 +316,37 @@ func (s *flightService) DoAction(a *flight.Action, stream flight.FlightService_D
 // DoPut stores an uploaded task input under descriptor path [job, name].
 func (s *flightService) DoPut(stream flight.FlightService_DoPutServer) error {
 	w := s.w
-	rdr, err := flight.NewRecordReader(stream, ipc.WithAllocator(w.alloc))
+	tr, err := newTableReader(stream.RecvMsg, memory.DefaultAllocator)
 	if err != nil {
 		return status.Errorf(codes.InvalidArgument, "golab worker: read upload: %v", err)
 	}
-	defer rdr.Release()
-	d := rdr.LatestFlightDescriptor()
+	defer tr.release()
+	d := tr.descriptor()
 	if d == nil || len(d.Path) != 2 {
 		return status.Error(codes.InvalidArgument, "golab worker: upload needs a descriptor path [job, name]")
 	}
 	key := inputKey(d.Path[0], d.Path[1])
-	var recs []arrow.RecordBatch
+	// The received bytes count against the limit as they arrive (they
+	// are copied out of the message buffers, which are reused, into the
+	// table's own buffers).
 	var charged int64
-	defer func() {
-		for _, r := range recs {
-			r.Release()
-		}
-		w.alloc.Uncharge(charged)
-	}()
-	for rdr.Next() {
-		r := rdr.RecordBatch()
+	defer func() { w.alloc.Uncharge(charged) }()
+	ts, err := tr.readAll(1, func(r arrow.RecordBatch) error {
 		n := tableBytes(&physical.Table{Cols: r.Columns()})
 		if err := w.alloc.Charge(n); err != nil {
 			w.logf("refused upload %s: %v", key, err)
 			return status.Error(codes.ResourceExhausted, err.Error())
 		}
 		charged += n
-		r.Retain()
-		recs = append(recs, r)
-	}
-	if err := rdr.Err(); err != nil && !errors.Is(err, io.EOF) {
+		return nil
+	})
+	if err != nil {
+		if _, ok := status.FromError(err); ok {
+			return err
+		}
 		return status.Errorf(codes.Unavailable, "golab worker: upload %s: %v", key, err)
 	}
-	t, err := tableFromRecords(w.alloc, rdr.Schema(), recs)
-	if err != nil {
-		return status.Error(codes.Internal, err.Error())
-	}
+	t := ts[0]
 	w.mu.Lock()
 	if old, ok := w.mu.inputs[key]; ok {
 		w.free(old)
@@ -425,8 +420,7 @@ func (s *flightService) DoGet(tk *flight.Ticket, stream flight.FlightService_DoG
 	defer releaseTables(out)
 	wr, rs := newRecordSender(stream, out[0].Schema, nil, ipc.WithAllocator(w.alloc))
 	for b, t := range out {
-		meta := []byte(strconv.Itoa(b))
-		if err := eachRecord(t, maxBatchBytes, func(r arrow.RecordBatch) error { return writeRecord(wr, rs, r, meta) }); err != nil {
+		if err := sendTable(wr, rs, t, b, maxBatchBytes); err != nil {
 			wr.Close()
 			return status.Errorf(codes.Unavailable, "golab worker: send result of %s: %v", spec.ID, err)
 		}

@@ -35,7 +35,8 @@ func main() {
 func run() error {
 	bin := flag.String("bin", "", "golab executable for the workers (default $GOLAB_BIN)")
 	rowsFlag := flag.String("rows", "4e6", "rows of the table sent")
-	workers := flag.Int("workers", 1, "workers (the table is split into one part per worker, sent in parallel)")
+	workers := flag.Int("workers", 1, "workers")
+	perWorker := flag.Int("parts", 1, "parts per worker (the table is split into workers x parts tasks, run concurrently)")
 	reps := flag.Int("reps", 5, "repetitions (the median is reported)")
 	mem := flag.String("memory", "3GiB", "memory per worker")
 	cpuprofile := flag.String("cpuprofile", "", "write the coordinator's CPU profile of the timed rounds to `FILE`")
@@ -62,7 +63,7 @@ func run() error {
 		return err
 	}
 	defer c.Close()
-	parts := clusterbench.Split(tbl, *workers)
+	parts := clusterbench.Split(tbl, *workers**perWorker)
 	defer func() {
 		for _, p := range parts {
 			p.Release()
