@@ -62,9 +62,11 @@
 // Cluster implements dataframe/exec.Executor. Execute turns the optimized
 // logical plan into stages, cut at exchanges:
 //
-//   - Scan of a file source (ScanParquet, ScanDir: any plan.Splitter):
-//     the coordinator lists its splits (row groups of a Parquet file,
-//     files of a directory; those the filters rule out by statistics or
+//   - Scan of a file source (ScanParquet, ScanCSV, ScanDir: any
+//     plan.Splitter): the coordinator lists its splits (row groups of a
+//     Parquet file, byte ranges of a CSV file cut at record boundaries
+//     (CSVOptions.SplitBytes, 32 MiB), files of a directory; those the
+//     filters rule out by statistics or
 //     partition values are dropped) and cuts them into Partitions runs of
 //     consecutive splits with nearly equal row counts; every task opens
 //     its run (plan.OpenSplits) and reads it on its worker, so the path

@@ -48,6 +48,10 @@ func TestSplitScans(t *testing.T) {
 	c := startCluster(t, Config{Workers: 3, MemoryPerWorker: "512MiB", BroadcastRows: 100})
 	x, small, big := testTables(5000)
 	file, pqDir, csvDir := splitFixtures(t, x)
+	csvFile := filepath.Join(t.TempDir(), "x.csv")
+	if err := x.WriteCSV(csvFile, dataframe.CSVWriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	sources := []struct {
 		name string
@@ -59,6 +63,9 @@ func TestSplitScans(t *testing.T) {
 		}},
 		{"csv dir", func() *dataframe.LazyFrame {
 			return dataframe.ScanDir(csvDir, dataframe.DirOptions{Format: "csv"}).Drop("batch")
+		}},
+		{"csv file in byte ranges", func() *dataframe.LazyFrame {
+			return dataframe.ScanCSV(csvFile, dataframe.CSVOptions{SplitBytes: 16 << 10})
 		}},
 	}
 	for _, src := range sources {
@@ -100,6 +107,14 @@ func TestSplitScans(t *testing.T) {
 func TestScanIsSplit(t *testing.T) {
 	x, _, _ := testTables(5000)
 	file, pqDir, _ := splitFixtures(t, x)
+	csvFile := filepath.Join(t.TempDir(), "x.csv")
+	if err := x.Head(2000).WriteCSV(csvFile, dataframe.CSVWriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(csvFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := &Cluster{cfg: Config{Partitions: 4}}
 	if err := c.cfg.defaults(); err != nil {
 		t.Fatal(err)
@@ -114,6 +129,8 @@ func TestScanIsSplit(t *testing.T) {
 		{"dir", dataframe.ScanDir(pqDir, dataframe.DirOptions{}), []int{2, 1, 1, 1}},
 		{"dir pruned by partition", dataframe.ScanDir(pqDir, dataframe.DirOptions{}).Filter(col("batch").Ge(3)), []int{1, 1}},
 		{"file pruned by statistics", dataframe.ScanParquet(file, dataframe.ParquetOptions{}).Filter(col("id6").Lt(-1)), nil},
+		// About 8 byte ranges of a CSV file, two per partition.
+		{"csv file", dataframe.ScanCSV(csvFile, dataframe.CSVOptions{SplitBytes: st.Size()/8 + 1}), []int{2, 2, 2, 2}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -46,6 +46,9 @@ type CSVOptions struct {
 	SkipRows int
 	// Allocator for the result (default: memory.DefaultAllocator).
 	Allocator memory.Allocator
+	// SplitBytes is the size of the byte ranges a cluster cuts the file
+	// into, each read by one task (default 32 MiB).
+	SplitBytes int64
 }
 
 // ReadCSV reads a CSV file into a Frame. Parsing is parallel on all cores
@@ -99,6 +102,9 @@ type csvSource struct {
 	data []byte // when set, the file content (ReadCSVBytes)
 	// minRange overrides csvMinRange (tests cut small inputs into many ranges).
 	minRange int
+	// rng, when set, limits the source to a byte range of records of the
+	// file (a split, csv_split.go); the schema is then fixed.
+	rng *byteRange
 	// header holds the column names; mu guards schema, which a Scan widens
 	// when a row after the inference sample does not fit a column's type.
 	header []string
@@ -111,7 +117,12 @@ func newCSVSource(path string, opts CSVOptions) (*csvSource, error) {
 	return s, s.init()
 }
 
-func (s *csvSource) String() string { return fmt.Sprintf("csv %q", s.path) }
+func (s *csvSource) String() string {
+	if s.rng != nil {
+		return fmt.Sprintf("csv %q bytes %d-%d", s.path, s.rng.start, s.rng.end)
+	}
+	return fmt.Sprintf("csv %q", s.path)
+}
 
 func (s *csvSource) Schema() *arrow.Schema {
 	s.mu.Lock()
@@ -371,6 +382,25 @@ func (s *csvSource) nullSet() map[string]struct{} {
 	return m
 }
 
+// bodyStart returns where the records of p.data (the file from its
+// start) begin: after the byte order mark, SkipRows, blank lines and the
+// header.
+func (s *csvSource) bodyStart(p *csvParser) (int, error) {
+	data := p.data
+	pos := p.skipLines(bomLen(data), s.opts.SkipRows)
+	for pos < len(data) && (data[pos] == '\n' || data[pos] == '\r') {
+		pos++
+	}
+	if !s.opts.NoHeader && pos < len(data) {
+		_, next, err := p.record(pos)
+		if err != nil {
+			return 0, err
+		}
+		pos = next
+	}
+	return pos, nil
+}
+
 // Scan implements plan.Source: it reads the file and parses it in
 // parallel byte ranges (see csvparse.go).
 func (s *csvSource) Scan(ctx context.Context, mem memory.Allocator, req plan.ScanRequest) ([]arrow.Array, int, error) {
@@ -381,21 +411,22 @@ func (s *csvSource) Scan(ctx context.Context, mem memory.Allocator, req plan.Sca
 		mem = s.opts.Allocator
 	}
 	workers := max(1, runtimeWorkers())
-	data, err := s.readAll(ctx, workers)
+	var data []byte
+	var err error
+	if s.rng != nil {
+		data, err = s.readRange(ctx)
+	} else {
+		data, err = s.readAll(ctx, workers)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
 	p := &csvParser{data: data, delim: s.delim(), name: s.path}
-	pos := p.skipLines(bomLen(data), s.opts.SkipRows)
-	for pos < len(data) && (data[pos] == '\n' || data[pos] == '\r') {
-		pos++
-	}
-	if !s.opts.NoHeader && pos < len(data) {
-		_, next, err := p.record(pos)
-		if err != nil {
-			return nil, 0, err
-		}
-		pos = next
+	pos := 0
+	if s.rng != nil {
+		p.line0, p.split = int(s.rng.line0), true
+	} else if pos, err = s.bodyStart(p); err != nil {
+		return nil, 0, err
 	}
 	schema := s.Schema()
 	ncol := schema.NumFields()
@@ -438,7 +469,7 @@ func (s *csvSource) Scan(ctx context.Context, mem memory.Allocator, req plan.Sca
 		cp.types[j] = f.Type
 		cp.names[j] = f.Name
 		_, typed := s.opts.Types[f.Name]
-		cp.fixed[j] = s.opts.Schema != nil || typed
+		cp.fixed[j] = s.opts.Schema != nil || typed || s.rng != nil
 	}
 	minRange := csvMinRange
 	if s.minRange > 0 {
@@ -597,6 +628,8 @@ type csvParser struct {
 	data  []byte
 	delim byte
 	name  string
+	line0 int  // line breaks before data[0] (a byte range of the file)
+	split bool // a split read on a cluster worker: types cannot widen
 }
 
 func (p *csvParser) skipLines(pos, n int) int {
@@ -613,7 +646,7 @@ func (p *csvParser) skipLines(pos, n int) int {
 // lineAt computes the 1-based line number of byte offset pos in the whole
 // file (error path only).
 func (p *csvParser) lineAt(pos int) int {
-	return bytes.Count(p.data[:min(pos, len(p.data))], []byte{'\n'}) + 1
+	return p.line0 + bytes.Count(p.data[:min(pos, len(p.data))], []byte{'\n'}) + 1
 }
 
 // record parses one record starting at pos, returning copies of its
@@ -680,8 +713,12 @@ func toUnit(t time.Time, u arrow.TimeUnit) int64 {
 // fieldErr reports a field that does not parse as its column's type; pos
 // is where the field starts.
 func fieldErr(p *csvParser, pos, col int, name, val string, t arrow.DataType) error {
-	return fmt.Errorf("%w: %s:%d: column %d (%q): cannot parse %q as %s; pass CSVOptions.Types or Schema to read it as another type",
-		ErrParse, p.name, p.lineAt(pos), col+1, name, cut(val, 40), t)
+	why := ""
+	if p.split {
+		why = " (the type was inferred from the first rows; a cluster reads the file in pieces and cannot widen a column as a local read does)"
+	}
+	return fmt.Errorf("%w: %s:%d: column %d (%q): cannot parse %q as %s%s; pass CSVOptions.Types or Schema to read it as another type",
+		ErrParse, p.name, p.lineAt(pos), col+1, name, cut(val, 40), t, why)
 }
 
 func runtimeWorkers() int { return runtimeGOMAXPROCS() }
