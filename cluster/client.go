@@ -195,3 +195,60 @@ func unwrapStatus(err error) error {
 	}
 	return err
 }
+
+// fetch reads the kept output key of job from the worker.
+func (c *workerClient) fetch(ctx context.Context, job, key string, mem memory.Allocator) ([]*physical.Table, error) {
+	st, err := c.fc.DoGet(ctx, &flight.Ticket{Ticket: marshal(&taskSpec{Job: job, ID: "fetch", Fetch: key})})
+	if err != nil {
+		return nil, c.wrap(err, "fetch "+key)
+	}
+	tr, err := newTableReader(st.RecvMsg, mem)
+	if err != nil {
+		return nil, c.wrap(unwrapStatus(err), "fetch "+key)
+	}
+	defer tr.release()
+	out, err := tr.readAll(1, nil)
+	if err != nil {
+		return nil, c.wrap(unwrapStatus(err), "fetch "+key)
+	}
+	return out, nil
+}
+
+// runKeep runs a task that keeps its output buckets on the worker and
+// returns stubs of them: tables with the buckets' schema and row counts
+// and no columns.
+func (c *workerClient) runKeep(ctx context.Context, spec *taskSpec) ([]*physical.Table, error) {
+	st, err := c.fc.DoGet(ctx, &flight.Ticket{Ticket: marshal(spec)})
+	if err != nil {
+		return nil, c.wrap(err, "task "+spec.ID)
+	}
+	nb := max(1, spec.Buckets)
+	fail := func(err error) ([]*physical.Table, error) {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, c.wrap(unwrapStatus(err), "task "+spec.ID)
+	}
+	tr, err := newTableReader(st.RecvMsg, memory.DefaultAllocator)
+	if err != nil {
+		return fail(err)
+	}
+	defer tr.release()
+	out := make([]*physical.Table, nb)
+	for tr.rdr.Next() {
+		m, err := parseBatchMeta(tr.mr.meta, nb)
+		if err != nil || m.rows < 0 || out[m.bucket] != nil {
+			return nil, fmt.Errorf("%w: task %s: sizes of a kept output: metadata %q", ErrProtocol, spec.ID, tr.mr.meta)
+		}
+		out[m.bucket] = &physical.Table{Schema: tr.rdr.Schema(), Rows: int(m.rows)}
+	}
+	if err := tr.rdr.Err(); err != nil && !errors.Is(err, io.EOF) {
+		return fail(err)
+	}
+	for b, t := range out {
+		if t == nil {
+			return nil, fmt.Errorf("%w: task %s kept no bucket %d", ErrProtocol, spec.ID, b)
+		}
+	}
+	return out, nil
+}

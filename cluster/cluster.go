@@ -155,6 +155,10 @@ type Cluster struct {
 	cfg    Config
 	token  string
 	tls    *tls.Config // nil: plaintext
+	// peerTLS is how workers dial each other (nil: plaintext).
+	peerTLS *peerTLS
+	// afterStage, when set (tests), runs after each stage that succeeded.
+	afterStage func(stage string)
 	tmpDir string
 	procs  []*proc
 	jobSeq atomic.Int64
@@ -204,7 +208,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	}
 	c := &Cluster{cfg: cfg, token: cfg.Token}
 	var err error
-	if c.tls, err = cfg.clientTLS(); err != nil {
+	if c.tls, c.peerTLS, err = cfg.clientTLS(); err != nil {
 		return nil, err
 	}
 	if c.token == "" {
@@ -383,7 +387,7 @@ func Connect(ctx context.Context, cfg Config) (*Cluster, error) {
 	}
 	c := &Cluster{cfg: cfg, token: cfg.Token}
 	var err error
-	if c.tls, err = cfg.clientTLS(); err != nil {
+	if c.tls, c.peerTLS, err = cfg.clientTLS(); err != nil {
 		return nil, err
 	}
 	if c.token == "" {

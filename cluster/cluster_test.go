@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"io"
 	"strings"
 	"sync"
 	"syscall"
@@ -695,4 +696,57 @@ func TestSSHLaunch(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+}
+
+// TestKeptOutputLost kills a worker after a shuffle stage, when it holds
+// output buckets the next stage has to fetch: the tasks that made them
+// run again on the live workers (also two stages back, for the join
+// inputs the killed worker held) and the answer equals the local one.
+func TestKeptOutputLost(t *testing.T) {
+	for _, after := range []string{"shuffle join right", "partial aggregate"} {
+		t.Run(after, func(t *testing.T) {
+			var log strings.Builder
+			c := startCluster(t, Config{Workers: 3, Partitions: 6, BroadcastRows: 10, Log: &syncWriter{w: &log}})
+			x, _, big := testTables(30000)
+			lf := x.Lazy().Join(big.Lazy(), dataframe.JoinOptions{On: []string{"id6"}}).GroupBy("id1", "id4").
+				Agg(col("v1").Sum(), col("v3").Mean(), col("v3_right").Max().Alias("mx"))
+			local, err := lf.Collect(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			killed := 0
+			c.afterStage = func(stage string) {
+				if stage != after || killed != 0 {
+					return
+				}
+				c.mu.Lock()
+				w := c.mu.workers[1]
+				c.mu.Unlock()
+				killed = w.proc.cmd.Process.Pid
+				syscall.Kill(killed, syscall.SIGKILL)
+				<-w.proc.done
+			}
+			dist, err := c.Collect(context.Background(), lf)
+			if err != nil {
+				t.Fatalf("query after killing worker %d: %v\nlog:\n%s", killed, err, log.String())
+			}
+			diffRows(t, "kept output lost", local, dist)
+			t.Logf("killed worker %d after %q; log:\n%s", killed, after, log.String())
+			if killed == 0 || !strings.Contains(log.String(), "recomputing the output of task") {
+				t.Fatalf("no worker killed (%d) or no output recomputed; log:\n%s", killed, log.String())
+			}
+		})
+	}
+}
+
+// syncWriter serializes writes (the cluster logs from many goroutines).
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -314,14 +314,31 @@ func (j *job) materialize(ctx context.Context, d *dset, what string, hashBy []st
 
 // materializeBy is materialize partitioning by range r instead of by
 // hash when r is not nil.
-func (j *job) materializeBy(ctx context.Context, d *dset, what string, hashBy []string, buckets int, r *rangeSpec) ([]*physical.Table, error) {
-	defer d.release()
-	if d.identity() && buckets == 0 {
-		out := make([]*physical.Table, len(d.parts))
-		for i, p := range d.parts {
-			out[i] = retainTable(p[0])
+//
+// With buckets > 0 the tasks keep their output buckets on their workers
+// and the tables returned are stubs (shuffle.go); d then stays held by
+// the job, so that lost outputs can be made again.
+func (j *job) materializeBy(ctx context.Context, d *dset, what string, hashBy []string, buckets int, r *rangeSpec) (_ []*physical.Table, err error) {
+	keep := buckets > 0
+	defer func() {
+		if keep && err == nil {
+			j.held = append(j.held, d)
+		} else {
+			d.release()
 		}
-		return out, nil
+	}()
+	if d.identity() && buckets == 0 {
+		var firsts []*physical.Table
+		for _, p := range d.parts {
+			firsts = append(firsts, p[0])
+		}
+		if !j.hasStubs(firsts) {
+			out := make([]*physical.Table, len(d.parts))
+			for i, p := range d.parts {
+				out[i] = retainTable(p[0])
+			}
+			return out, nil
+		}
 	}
 	frag, err := encodeNode(d.node)
 	if err != nil {
@@ -329,7 +346,7 @@ func (j *job) materializeBy(ctx context.Context, d *dset, what string, hashBy []
 	}
 	ts := make([]*task, len(d.parts))
 	for i, p := range d.parts {
-		t := &task{id: fmt.Sprintf("p%d", i), plan: frag, hashBy: hashBy, buckets: buckets, rng: r}
+		t := &task{id: fmt.Sprintf("p%d", i), plan: frag, hashBy: hashBy, buckets: buckets, rng: r, keep: keep}
 		t.inputs = append(t.inputs, p...)
 		if d.splitName != "" {
 			t.splitName, t.splits = d.splitName, d.splits[i]
@@ -346,11 +363,20 @@ func (j *job) materializeBy(ctx context.Context, d *dset, what string, hashBy []
 	}
 	for _, tk := range ts {
 		tk.names = names
+		for k, in := range tk.inputs {
+			if ps := j.piecesOf(in); ps != nil {
+				if tk.pieces == nil {
+					tk.pieces = make([][]*remotePiece, len(tk.inputs))
+				}
+				tk.pieces[k] = ps
+			}
+		}
 	}
 	res, err := j.runStage(ctx, what, ts)
 	if err != nil {
 		return nil, err
 	}
+	j.freeConsumed(ts)
 	if buckets == 0 {
 		out := make([]*physical.Table, len(res))
 		for i, r := range res {
@@ -358,23 +384,22 @@ func (j *job) materializeBy(ctx context.Context, d *dset, what string, hashBy []
 		}
 		return out, nil
 	}
-	defer func() {
-		for _, r := range res {
-			releaseTables(r)
-		}
-	}()
+	runs := make([]*producerRun, len(ts))
+	for i, t := range ts {
+		runs[i] = &producerRun{t: t, w: t.ranOn, specID: t.ranAs}
+	}
 	out := make([]*physical.Table, buckets)
 	for b := range buckets {
-		pieces := make([]*physical.Table, len(res))
+		var pieces []*remotePiece
 		for i, r := range res {
-			pieces[i] = r[b]
+			if r[b].Rows > 0 {
+				pieces = append(pieces, &remotePiece{run: runs[i], bucket: b, rows: r[b].Rows})
+			}
 		}
-		t, err := concatTables(j.mem, pieces[0].Schema, pieces)
-		if err != nil {
-			releaseTables(out[:b])
-			return nil, err
+		if len(pieces) == 0 { // an empty bucket still needs its schema
+			pieces = []*remotePiece{{run: runs[0], bucket: b}}
 		}
-		out[b] = t
+		out[b] = j.stub(res[0][b].Schema, pieces)
 	}
 	return out, nil
 }

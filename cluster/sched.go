@@ -29,6 +29,12 @@ type job struct {
 	all      int
 	inputSeq int
 	prog     *reporter
+
+	// Stubs of kept outputs (shuffle.go) and the dsets whose tables
+	// their producers read, kept until the job ends for recomputation.
+	remoteMu sync.Mutex
+	remote   map[*physical.Table][]*remotePiece
+	held     []*dset
 }
 
 // task is one unit of work: a plan fragment (or a registered function)
@@ -46,6 +52,14 @@ type task struct {
 	// splitName names an input the worker reads itself from splits.
 	splitName string
 	splits    []plan.Split
+	// keep: the worker keeps the output buckets (shuffle.go); ranOn and
+	// ranAs say where the last successful attempt ran.
+	keep  bool
+	ranOn *workerState
+	ranAs string
+	// pieces, aligned with inputs, are the remote pieces of inputs that
+	// are stubs (nil for tables the coordinator holds).
+	pieces [][]*remotePiece
 }
 
 func (c *Cluster) newJob(ctx context.Context) (*job, error) {
@@ -64,6 +78,10 @@ func (c *Cluster) newJob(ctx context.Context) (*job, error) {
 // frees whatever the workers still hold for the job.
 func (j *job) finish(err error) {
 	j.prog.stop(err)
+	for _, d := range j.held {
+		d.release()
+	}
+	j.held = nil
 	c := j.c
 	c.mu.Lock()
 	c.mu.jobs--
@@ -243,6 +261,9 @@ func (j *job) runStage(ctx context.Context, name string, ts []*task) ([][]*physi
 		}
 		return nil, err
 	}
+	if c.afterStage != nil {
+		c.afterStage(name)
+	}
 	return out, nil
 }
 
@@ -252,6 +273,7 @@ func (j *job) runTask(ctx context.Context, t *task) ([]*physical.Table, error) {
 	var last error
 	var lastW *workerState
 	var lastAddr string
+	recoveries := 0
 	for attempt := 1; attempt <= c.cfg.MaxAttempts; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -271,6 +293,17 @@ func (j *job) runTask(ctx context.Context, t *task) ([]*physical.Table, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		if addr := lostAddr(err); addr != "" && recoveries < maxRecoveries {
+			// An input piece is gone with its worker: make it again and
+			// retry without counting the attempt against this task.
+			recoveries++
+			fmt.Fprintf(c.cfg.Log, "cluster: task %s attempt %d on %s: %v\n", t.id, attempt, w.c.addr, err)
+			if rerr := j.recoverLost(ctx, t, addr); rerr != nil {
+				return nil, fmt.Errorf("%w: task %s of job %s: its input on %s was lost and could not be made again: %w", ErrTaskFailed, t.id, j.id, addr, rerr)
+			}
+			attempt--
+			continue
+		}
 		if !retryable(err) {
 			return nil, err
 		}
@@ -288,7 +321,16 @@ func (j *job) attempt(ctx context.Context, w *workerState, t *task, attempt int)
 	ctx, cancel := context.WithTimeout(ctx, j.c.cfg.TaskTimeout)
 	defer cancel()
 	spec := &taskSpec{Job: j.id, ID: fmt.Sprintf("%s.a%d", t.id, attempt), Names: t.names, Plan: t.plan, Func: t.fn, Params: t.params, HashBy: t.hashBy, Buckets: t.buckets, Range: t.rng,
-		SplitName: t.splitName, Splits: t.splits}
+		SplitName: t.splitName, Splits: t.splits, Keep: t.keep}
+	if len(t.pieces) > 0 {
+		spec.Pieces = make([][]pieceRef, len(t.inputs))
+		for i, ps := range t.pieces {
+			if ps != nil {
+				spec.Pieces[i] = refs(ps, w)
+			}
+		}
+		spec.PeerTLS = j.c.peerTLS
+	}
 	// Inputs go up on concurrent streams (a join's two sides and its
 	// broadcast table overlap their encoding and sending).
 	errs := make([]error, len(t.inputs))
@@ -296,6 +338,9 @@ func (j *job) attempt(ctx context.Context, w *workerState, t *task, attempt int)
 	for i, in := range t.inputs {
 		name := fmt.Sprintf("%s.in%d", spec.ID, i)
 		spec.Inputs = append(spec.Inputs, name)
+		if spec.Pieces != nil && spec.Pieces[i] != nil {
+			continue // the worker fetches it from its peers
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -315,6 +360,13 @@ func (j *job) attempt(ctx context.Context, w *workerState, t *task, attempt int)
 		if err != nil {
 			return nil, err
 		}
+	}
+	if t.keep {
+		out, err := w.c.runKeep(ctx, spec)
+		if err == nil {
+			t.ranOn, t.ranAs = w, spec.ID
+		}
+		return out, err
 	}
 	return w.c.run(ctx, spec, j.mem)
 }

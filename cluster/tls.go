@@ -18,11 +18,12 @@ import (
 // between them is encrypted. The token stays the authentication of the
 // coordinator: workers do not ask for client certificates.
 
-// clientTLS returns the coordinator's TLS configuration, or nil when
-// cfg asks for plaintext.
-func (cfg *Config) clientTLS() (*tls.Config, error) {
+// clientTLS returns the coordinator's TLS configuration and what the
+// workers need to dial each other the same way, or nils when cfg asks
+// for plaintext.
+func (cfg *Config) clientTLS() (*tls.Config, *peerTLS, error) {
 	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
-		return nil, fmt.Errorf("%w: TLSCertFile and TLSKeyFile go together (the certificate and key of the workers Start launches)", ErrConfig)
+		return nil, nil, fmt.Errorf("%w: TLSCertFile and TLSKeyFile go together (the certificate and key of the workers Start launches)", ErrConfig)
 	}
 	ca := cfg.TLSCAFile
 	if ca == "" {
@@ -30,19 +31,19 @@ func (cfg *Config) clientTLS() (*tls.Config, error) {
 	}
 	if ca == "" {
 		if cfg.TLSServerName != "" {
-			return nil, fmt.Errorf("%w: TLSServerName needs TLSCAFile (the CA that signed the workers' certificates)", ErrConfig)
+			return nil, nil, fmt.Errorf("%w: TLSServerName needs TLSCAFile (the CA that signed the workers' certificates)", ErrConfig)
 		}
-		return nil, nil
+		return nil, nil, nil
 	}
 	pem, err := os.ReadFile(ca)
 	if err != nil {
-		return nil, fmt.Errorf("%w: TLS CA file: %v", ErrConfig, err)
+		return nil, nil, fmt.Errorf("%w: TLS CA file: %v", ErrConfig, err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%w: TLS CA file %s holds no PEM certificate", ErrConfig, ca)
+		return nil, nil, fmt.Errorf("%w: TLS CA file %s holds no PEM certificate", ErrConfig, ca)
 	}
-	return &tls.Config{RootCAs: pool, ServerName: cfg.TLSServerName, MinVersion: tls.VersionTLS12}, nil
+	return &tls.Config{RootCAs: pool, ServerName: cfg.TLSServerName, MinVersion: tls.VersionTLS12}, &peerTLS{CA: pem, ServerName: cfg.TLSServerName}, nil
 }
 
 // serverTLS loads a worker's certificate and key, or returns nil for

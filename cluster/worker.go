@@ -89,8 +89,10 @@ type Worker struct {
 
 	mu struct {
 		sync.Mutex
-		inputs map[string]stored // "job/name" -> uploaded table
-		tasks  map[string]context.CancelCauseFunc
+		inputs  map[string]stored // "job/name" -> uploaded table
+		outputs map[string]stored // "job/output" -> kept task output (shuffle.go)
+		peers   map[string]*workerClient
+		tasks   map[string]context.CancelCauseFunc
 	}
 }
 
@@ -121,6 +123,8 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	}
 	w := &Worker{cfg: cfg, alloc: NewLimitAllocator(memory.NewGoAllocator(), cfg.Memory), lis: lis}
 	w.mu.inputs = map[string]stored{}
+	w.mu.outputs = map[string]stored{}
+	w.mu.peers = map[string]*workerClient{}
 	w.mu.tasks = map[string]context.CancelCauseFunc{}
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxMsg), grpc.MaxSendMsgSize(maxMsg),
@@ -172,9 +176,15 @@ func (w *Worker) Serve(ctx context.Context) error {
 		}
 	}
 	w.mu.Lock()
-	for k, t := range w.mu.inputs {
-		w.free(t)
-		delete(w.mu.inputs, k)
+	for _, m := range []map[string]stored{w.mu.inputs, w.mu.outputs} {
+		for k, t := range m {
+			w.free(t)
+			delete(m, k)
+		}
+	}
+	for k, c := range w.mu.peers {
+		c.conn.Close()
+		delete(w.mu.peers, k)
 	}
 	w.mu.Unlock()
 	return nil
@@ -274,6 +284,15 @@ type taskSpec struct {
 	// row groups of a shared path).
 	SplitName string       `json:"split_name,omitempty"`
 	Splits    []plan.Split `json:"splits,omitempty"`
+	// Pieces, aligned with Inputs, lists for an input the pieces the
+	// worker fetches from its peers (and itself) instead of an upload;
+	// PeerTLS says how to dial them. Keep stores the output buckets on
+	// the worker and answers only their sizes. Fetch names a kept output
+	// to send (no task runs). See shuffle.go.
+	Pieces  [][]pieceRef `json:"pieces,omitempty"`
+	PeerTLS *peerTLS     `json:"peer_tls,omitempty"`
+	Keep    bool         `json:"keep,omitempty"`
+	Fetch   string       `json:"fetch,omitempty"`
 }
 
 func inputKey(job, name string) string { return job + "/" + name }
@@ -293,13 +312,22 @@ func (s *flightService) DoAction(a *flight.Action, stream flight.FlightService_D
 		fallthrough
 	case "status":
 		return stream.Send(&flight.Result{Body: marshal(w.info())})
+	case "free":
+		var req freeRequest
+		if err := json.Unmarshal(a.Body, &req); err != nil {
+			return status.Errorf(codes.InvalidArgument, "golab worker: free: %v", err)
+		}
+		w.freeOutputs(req)
+		return nil
 	case "drop":
 		prefix := string(a.Body) + "/"
 		w.mu.Lock()
-		for k, t := range w.mu.inputs {
-			if strings.HasPrefix(k, prefix) {
-				w.free(t)
-				delete(w.mu.inputs, k)
+		for _, m := range []map[string]stored{w.mu.inputs, w.mu.outputs} {
+			for k, t := range m {
+				if strings.HasPrefix(k, prefix) {
+					w.free(t)
+					delete(m, k)
+				}
 			}
 		}
 		for id, cancel := range w.mu.tasks {
@@ -364,6 +392,9 @@ func (s *flightService) DoGet(tk *flight.Ticket, stream flight.FlightService_DoG
 	if err := json.Unmarshal(tk.Ticket, &spec); err != nil {
 		return status.Errorf(codes.InvalidArgument, "golab worker: bad task ticket: %v", err)
 	}
+	if spec.Fetch != "" {
+		return w.sendOutput(&spec, stream)
+	}
 	id := inputKey(spec.Job, spec.ID)
 	ctx, cancel := context.WithCancelCause(stream.Context())
 	defer cancel(nil)
@@ -373,6 +404,9 @@ func (s *flightService) DoGet(tk *flight.Ticket, stream flight.FlightService_DoG
 	held := make([]stored, 0, len(spec.Inputs))
 	var missing []string
 	for i, name := range spec.Inputs {
+		if i < len(spec.Pieces) && spec.Pieces[i] != nil {
+			continue // fetched below
+		}
 		k := inputKey(spec.Job, name)
 		s, ok := w.mu.inputs[k]
 		delete(w.mu.inputs, k) // inputs are single-use; the task owns them now
@@ -406,6 +440,20 @@ func (s *flightService) DoGet(tk *flight.Ticket, stream flight.FlightService_DoG
 	if len(missing) > 0 {
 		return status.Errorf(codes.FailedPrecondition, "golab worker: task %s: inputs %v were not uploaded", spec.ID, missing)
 	}
+	for i, refs := range spec.Pieces {
+		if refs == nil || i >= len(inputs) {
+			continue
+		}
+		t, charged, err := w.fetchInput(ctx, &spec, refs)
+		if err != nil {
+			if _, ok := status.FromError(err); !ok {
+				err = taskStatus(err)
+			}
+			return err
+		}
+		inputs[i] = t
+		held = append(held, stored{t: t, bytes: charged})
+	}
 	mem := &taskAllocator{LimitAllocator: w.alloc, cancel: cancel}
 	defer mem.finish() // runs after the output below is released
 	ctx = exec.WithAllocator(ctx, mem)
@@ -419,11 +467,51 @@ func (s *flightService) DoGet(tk *flight.Ticket, stream flight.FlightService_DoG
 	}
 	defer releaseTables(out)
 	wr, rs := newRecordSender(stream, out[0].Schema, nil, ipc.WithAllocator(w.alloc))
+	if spec.Keep {
+		// Only the sizes go back: an empty batch per bucket whose
+		// metadata gives the bucket's rows.
+		if err := w.keep(&spec, out); err != nil {
+			return err
+		}
+		for b, t := range out {
+			empty := sliceTable(t, 0, 0)
+			rec := array.NewRecordBatch(t.Schema, empty.Cols, 0)
+			err := writeRecord(wr, rs, rec, batchMeta{bucket: b, rows: int64(t.Rows)}.encode())
+			rec.Release()
+			empty.Release()
+			if err != nil {
+				wr.Close()
+				return status.Errorf(codes.Unavailable, "golab worker: send sizes of %s: %v", spec.ID, err)
+			}
+		}
+		return wr.Close()
+	}
 	for b, t := range out {
 		if err := sendTable(wr, rs, t, b, maxBatchBytes); err != nil {
 			wr.Close()
 			return status.Errorf(codes.Unavailable, "golab worker: send result of %s: %v", spec.ID, err)
 		}
+	}
+	return wr.Close()
+}
+
+// sendOutput streams the kept output spec.Fetch of spec.Job to a peer.
+func (w *Worker) sendOutput(spec *taskSpec, stream flight.FlightService_DoGetServer) error {
+	w.mu.Lock()
+	s, ok := w.mu.outputs[inputKey(spec.Job, spec.Fetch)]
+	var t *physical.Table
+	if ok {
+		t = retainTable(s.t)
+	}
+	w.mu.Unlock()
+	if !ok {
+		return status.Errorf(codes.NotFound, "golab worker: no output %s of job %s here (the job ended, or this worker restarted)", spec.Fetch, spec.Job)
+	}
+	defer t.Release()
+	wr, rs := newRecordSender(stream, t.Schema, nil, ipc.WithAllocator(w.alloc))
+	if err := sendTable(wr, rs, t, 0, maxBatchBytes); err != nil {
+		wr.Close()
+		return status.Errorf(codes.Unavailable, "golab worker: send output %s: %v", spec.Fetch, err)
 	}
 	return wr.Close()
 }
