@@ -152,17 +152,17 @@ func (c *Config) defaults() error {
 // them. It implements dataframe/exec.Executor. It is safe for concurrent
 // use; Close stops the workers Start launched.
 type Cluster struct {
-	cfg    Config
-	token  string
-	tls    *tls.Config // nil: plaintext
+	cfg   Config
+	token string
+	tls   *tls.Config // nil: plaintext
 	// peerTLS is how workers dial each other (nil: plaintext).
 	peerTLS *peerTLS
 	// afterStage, when set (tests), runs after each stage that succeeded.
 	afterStage func(stage string)
-	tmpDir string
-	procs  []*proc
-	jobSeq atomic.Int64
-	bg     sync.WaitGroup // jobs' drop requests still in flight (Close waits)
+	tmpDir     string
+	procs      []*proc
+	jobSeq     atomic.Int64
+	bg         sync.WaitGroup // jobs' drop requests still in flight (Close waits)
 
 	mu struct {
 		sync.Mutex
