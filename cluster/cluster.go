@@ -159,10 +159,12 @@ type Cluster struct {
 	peerTLS *peerTLS
 	// afterStage, when set (tests), runs after each stage that succeeded.
 	afterStage func(stage string)
-	tmpDir     string
-	procs      []*proc
-	jobSeq     atomic.Int64
-	bg         sync.WaitGroup // jobs' drop requests still in flight (Close waits)
+	// uploads counts task inputs sent to workers (tests).
+	uploads atomic.Int64
+	tmpDir  string
+	procs   []*proc
+	jobSeq  atomic.Int64
+	bg      sync.WaitGroup // jobs' drop requests still in flight (Close waits)
 
 	mu struct {
 		sync.Mutex
@@ -170,6 +172,7 @@ type Cluster struct {
 		closed  bool
 		jobs    int
 		running map[string]JobProgress // running jobs' progress, for MIMEBundle
+		caches  []*cachedSource
 	}
 }
 
@@ -465,6 +468,14 @@ func (c *Cluster) Close() error {
 		c.mu.Unlock()
 		return nil
 	}
+	caches := c.mu.caches
+	c.mu.caches = nil
+	c.mu.Unlock()
+	for _, cs := range caches {
+		cs.release() // workers that outlive the cluster free the pieces
+	}
+	c.bg.Wait()
+	c.mu.Lock()
 	c.mu.closed = true
 	ws := c.mu.workers
 	c.mu.Unlock()

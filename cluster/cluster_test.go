@@ -23,6 +23,7 @@ import (
 
 	"github.com/golab-dev/golab/dataframe"
 	"github.com/golab-dev/golab/dataframe/physical"
+	"github.com/golab-dev/golab/dataframe/plan"
 )
 
 // genFrame builds the db-benchmark group-by table shape (id1..id6, v1..v3)
@@ -749,4 +750,76 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// TestCache keeps a filtered frame on the workers: later queries read it
+// where it is (nothing is uploaded) and equal local runs, also after a
+// worker holding part of it is killed; a local Collect fetches it; after
+// Uncache a query fails with ErrClosed.
+func TestCache(t *testing.T) {
+	c := startCluster(t, Config{Workers: 3, Partitions: 6})
+	x, _, _ := testTables(20000)
+	ctx := context.Background()
+	base := x.Lazy().Filter(col("v1").Gt(1))
+	cached, err := c.Cache(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(mustPlan(t, cached)); !strings.Contains(got, "cached on the cluster: 6 partitions") {
+		t.Fatalf("plan of the cached frame: %s", got)
+	}
+	// recomputing: the first query may upload what the lost partitions
+	// were computed from; the recomputed partitions are cached again.
+	check := func(what string, recomputing bool) {
+		t.Helper()
+		for i, q := range queries[:4] {
+			want, err := q.lf(base, nil, nil).Collect(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := c.uploads.Load()
+			got, err := c.Collect(ctx, q.lf(cached, nil, nil))
+			if err != nil {
+				t.Fatalf("%s: %s: %v", what, q.name, err)
+			}
+			diffRows(t, what+": "+q.name, want, got)
+			if n := c.uploads.Load() - before; n != 0 && !(recomputing && i == 0) {
+				t.Errorf("%s: %s uploaded %d inputs; the cached partitions should be read in place", what, q.name, n)
+			}
+		}
+	}
+	check("cached", false)
+
+	local, err := cached.Collect(ctx) // no cluster in ctx: fetched here
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := base.Collect(ctx)
+	diffRows(t, "local collect of the cached frame", want, local)
+
+	c.mu.Lock()
+	w := c.mu.workers[2]
+	c.mu.Unlock()
+	syscall.Kill(w.proc.cmd.Process.Pid, syscall.SIGKILL)
+	<-w.proc.done
+	check("after a worker died", true)
+
+	if err := c.Uncache(cached); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Collect(ctx, queries[0].lf(cached, nil, nil)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("query after Uncache: %v, want ErrClosed", err)
+	}
+	if err := c.Uncache(x.Lazy()); !errors.Is(err, ErrConfig) {
+		t.Fatalf("Uncache of an uncached frame: %v, want ErrConfig", err)
+	}
+}
+
+func mustPlan(t *testing.T, lf *dataframe.LazyFrame) plan.Node {
+	t.Helper()
+	n, err := lf.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -66,14 +66,14 @@
 //     plan.Splitter): the coordinator lists its splits (row groups of a
 //     Parquet file, byte ranges of a CSV file cut at record boundaries
 //     (CSVOptions.SplitBytes, 32 MiB), files of a directory; those the
-//     filters rule out by statistics or
-//     partition values are dropped) and cuts them into Partitions runs of
+//     filters rule out by statistics or partition values are dropped)
+//     and cuts them into Partitions runs of
 //     consecutive splits with nearly equal row counts; every task opens
 //     its run (plan.OpenSplits) and reads it on its worker, so the path
 //     must be readable there (a shared directory; always so for Start's
 //     workers; Config.ScanOnCoordinator turns this off). Runs are
 //     gathered in order, so a scan's rows come back in file order.
-//   - Scan of anything else (in-memory frames, a single CSV file): read
+//   - Scan of anything else (in-memory frames, JSON, IPC): read
 //     on the coordinator and split into Partitions slices (default 2 per
 //     worker); the scan's projection and filters run on the workers.
 //   - Filter, Select, WithColumns (without aggregates or windows), Rename,
@@ -105,13 +105,24 @@
 //     therefore equal a local run's, up to the row order of unordered
 //     operators (group-by, join).
 //
-// Each stage's inputs stay on the coordinator until all its tasks have
-// succeeded, and task outputs come back to the coordinator, which routes
-// them to the next stage (only split scans skip the coordinator: their
-// data goes from the files to the first stage's workers). A task whose worker dies (SIGKILL, lost link),
-// times out (TaskTimeout) or hits its memory limit is re-run on another
-// worker, up to MaxAttempts (4) attempts; then the job fails with
-// ErrTaskFailed naming the task, the job, the last worker and the cause.
+// Exchanges (the hash shuffles of aggregates and joins, the range
+// split of sorts) go from worker to worker (shuffle.go): each task of
+// the producing stage keeps its output buckets on its worker and reports
+// their row counts; each task of the next stage gets the places of its
+// bucket's pieces, and its worker fetches them from its peers (pieces it
+// holds itself are read in place) and frees them once the stage is done.
+// Other stage inputs (partitions of notebook frames, gathered results
+// of coordinator-side operators, broadcast tables) go up from the
+// coordinator, which keeps them until the job ends. A task whose worker
+// dies (SIGKILL, lost link), times out (TaskTimeout) or hits its memory
+// limit is re-run on another worker, up to MaxAttempts (4) attempts;
+// then the job fails with ErrTaskFailed naming the task, the job, the
+// last worker and the cause. A task that cannot fetch a piece (its
+// worker died, or it was freed) reports the piece's worker; the
+// coordinator marks that worker dead if it does not answer, runs the
+// tasks that made the pieces again on live workers (their own lost
+// inputs first, back to what the coordinator or the files hold) and
+// retries the task, up to 4 times without counting its attempts.
 // Errors of the plan itself (a missing column, a type error found at run
 // time) are not retried and keep their dataframe sentinel (errors.Is
 // works across the wire).

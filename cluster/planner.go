@@ -172,6 +172,9 @@ func (j *job) build(ctx context.Context, n plan.Node) (*dset, error) {
 // coordinator and split into partitions; the projection and filters run
 // on the workers.
 func (j *job) scan(ctx context.Context, n *plan.Scan) (*dset, error) {
+	if cs, ok := n.Source.(*cachedSource); ok && cs.c == j.c {
+		return j.cachedScan(cs, n)
+	}
 	if sp, ok := n.Source.(plan.Splitter); ok && !j.c.cfg.ScanOnCoordinator {
 		splits, err := sp.Splits(ctx, n.Filters)
 		if err != nil {
@@ -340,6 +343,48 @@ func (j *job) materializeBy(ctx context.Context, d *dset, what string, hashBy []
 			return out, nil
 		}
 	}
+	ts, err := j.stageTasks(d, hashBy, buckets, r, keep)
+	if err != nil {
+		return nil, err
+	}
+	res, err := j.runStage(ctx, what, ts)
+	if err != nil {
+		return nil, err
+	}
+	j.freeConsumed(ts)
+	if buckets == 0 {
+		out := make([]*physical.Table, len(res))
+		for i, r := range res {
+			out[i] = r[0]
+		}
+		return out, nil
+	}
+	runs := make([]*producerRun, len(ts))
+	for i, t := range ts {
+		runs[i] = &producerRun{job: j.id, t: t, w: t.ranOn, specID: t.ranAs}
+		if t.ns != "" {
+			runs[i].job = t.ns
+		}
+	}
+	out := make([]*physical.Table, buckets)
+	for b := range buckets {
+		var pieces []*remotePiece
+		for i, r := range res {
+			if r[b].Rows > 0 {
+				pieces = append(pieces, &remotePiece{run: runs[i], bucket: b, rows: r[b].Rows})
+			}
+		}
+		if len(pieces) == 0 { // an empty bucket still needs its schema
+			pieces = []*remotePiece{{run: runs[0], bucket: b}}
+		}
+		out[b] = j.stub(res[0][b].Schema, pieces)
+	}
+	return out, nil
+}
+
+// stageTasks returns one task per partition of d, running d's fragment
+// (see materializeBy for the rest).
+func (j *job) stageTasks(d *dset, hashBy []string, buckets int, r *rangeSpec, keep bool) ([]*task, error) {
 	frag, err := encodeNode(d.node)
 	if err != nil {
 		return nil, err
@@ -372,36 +417,7 @@ func (j *job) materializeBy(ctx context.Context, d *dset, what string, hashBy []
 			}
 		}
 	}
-	res, err := j.runStage(ctx, what, ts)
-	if err != nil {
-		return nil, err
-	}
-	j.freeConsumed(ts)
-	if buckets == 0 {
-		out := make([]*physical.Table, len(res))
-		for i, r := range res {
-			out[i] = r[0]
-		}
-		return out, nil
-	}
-	runs := make([]*producerRun, len(ts))
-	for i, t := range ts {
-		runs[i] = &producerRun{t: t, w: t.ranOn, specID: t.ranAs}
-	}
-	out := make([]*physical.Table, buckets)
-	for b := range buckets {
-		var pieces []*remotePiece
-		for i, r := range res {
-			if r[b].Rows > 0 {
-				pieces = append(pieces, &remotePiece{run: runs[i], bucket: b, rows: r[b].Rows})
-			}
-		}
-		if len(pieces) == 0 { // an empty bucket still needs its schema
-			pieces = []*remotePiece{{run: runs[0], bucket: b}}
-		}
-		out[b] = j.stub(res[0][b].Schema, pieces)
-	}
-	return out, nil
+	return ts, nil
 }
 
 // gather runs d's fragment and concatenates the partitions in order.

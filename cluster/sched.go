@@ -57,9 +57,13 @@ type task struct {
 	keep  bool
 	ranOn *workerState
 	ranAs string
+	ranNS string
 	// pieces, aligned with inputs, are the remote pieces of inputs that
 	// are stubs (nil for tables the coordinator holds).
 	pieces [][]*remotePiece
+	// ns, when set, is the namespace of the task's uploads and kept
+	// outputs on the worker instead of the job's id (a cache's tasks).
+	ns string
 }
 
 func (c *Cluster) newJob(ctx context.Context) (*job, error) {
@@ -264,6 +268,7 @@ func (j *job) runStage(ctx context.Context, name string, ts []*task) ([][]*physi
 	if c.afterStage != nil {
 		c.afterStage(name)
 	}
+
 	return out, nil
 }
 
@@ -320,7 +325,11 @@ func (j *job) runTask(ctx context.Context, t *task) ([]*physical.Table, error) {
 func (j *job) attempt(ctx context.Context, w *workerState, t *task, attempt int) ([]*physical.Table, error) {
 	ctx, cancel := context.WithTimeout(ctx, j.c.cfg.TaskTimeout)
 	defer cancel()
-	spec := &taskSpec{Job: j.id, ID: fmt.Sprintf("%s.a%d", t.id, attempt), Names: t.names, Plan: t.plan, Func: t.fn, Params: t.params, HashBy: t.hashBy, Buckets: t.buckets, Range: t.rng,
+	ns := j.id
+	if t.ns != "" {
+		ns = t.ns
+	}
+	spec := &taskSpec{Job: ns, ID: fmt.Sprintf("%s.a%d", t.id, attempt), Names: t.names, Plan: t.plan, Func: t.fn, Params: t.params, HashBy: t.hashBy, Buckets: t.buckets, Range: t.rng,
 		SplitName: t.splitName, Splits: t.splits, Keep: t.keep}
 	if len(t.pieces) > 0 {
 		spec.Pieces = make([][]pieceRef, len(t.inputs))
@@ -341,10 +350,11 @@ func (j *job) attempt(ctx context.Context, w *workerState, t *task, attempt int)
 		if spec.Pieces != nil && spec.Pieces[i] != nil {
 			continue // the worker fetches it from its peers
 		}
+		j.c.uploads.Add(1)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = w.c.upload(ctx, j.id, name, in)
+			errs[i] = w.c.upload(ctx, ns, name, in)
 			if errs[i] != nil {
 				cancel()
 			}
@@ -364,7 +374,7 @@ func (j *job) attempt(ctx context.Context, w *workerState, t *task, attempt int)
 	if t.keep {
 		out, err := w.c.runKeep(ctx, spec)
 		if err == nil {
-			t.ranOn, t.ranAs = w, spec.ID
+			t.ranOn, t.ranAs, t.ranNS = w, spec.ID, ns
 		}
 		return out, err
 	}

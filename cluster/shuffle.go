@@ -35,6 +35,7 @@ import (
 
 // pieceRef is where a worker finds one piece of an input.
 type pieceRef struct {
+	Job   string `json:"job"` // the namespace of the producer's outputs
 	Addr  string `json:"addr"`
 	Key   string `json:"key"`             // the producer's output name
 	Local bool   `json:"local,omitempty"` // on the worker that runs the task
@@ -127,12 +128,13 @@ func (w *Worker) dropPeer(addr string, c *workerClient) {
 func (w *Worker) fetchInput(ctx context.Context, spec *taskSpec, refs []pieceRef) (_ *physical.Table, charged int64, err error) {
 	parts := make([]*physical.Table, len(refs))
 	defer func() { releaseTables(parts) }()
+
 	errs := make([]error, len(refs))
 	var wg sync.WaitGroup
 	for i, r := range refs {
 		if r.Local {
 			w.mu.Lock()
-			s, ok := w.mu.outputs[inputKey(spec.Job, r.Key)]
+			s, ok := w.mu.outputs[inputKey(r.Job, r.Key)]
 			w.mu.Unlock()
 			if !ok {
 				return nil, 0, errInputLost(spec.ID, r.Addr, r.Key, errors.New("not on this worker"))
@@ -146,7 +148,7 @@ func (w *Worker) fetchInput(ctx context.Context, spec *taskSpec, refs []pieceRef
 			c, err := w.peer(ctx, r.Addr, spec.PeerTLS)
 			if err == nil {
 				var ts []*physical.Table
-				ts, err = c.fetch(ctx, spec.Job, r.Key, memory.DefaultAllocator)
+				ts, err = c.fetch(ctx, r.Job, r.Key, memory.DefaultAllocator)
 				if err == nil {
 					parts[i] = ts[0]
 				} else if ctx.Err() == nil && errors.Is(err, ErrUnreachable) {
@@ -210,9 +212,11 @@ func (w *Worker) keep(spec *taskSpec, out []*physical.Table) error {
 
 // producerRun is where the outputs of one keep-mode task live: the task
 // (to run it again), the worker and the attempt whose output names the
-// buckets carry. mu serializes re-runs.
+// buckets carry, under the namespace job (the job's id, or a cache's).
+// mu serializes re-runs.
 type producerRun struct {
 	mu     sync.Mutex
+	job    string
 	t      *task
 	w      *workerState
 	specID string
@@ -269,7 +273,7 @@ func refs(pieces []*remotePiece, w *workerState) []pieceRef {
 	out := make([]pieceRef, len(pieces))
 	for i, p := range pieces {
 		pw, specID := p.run.where()
-		out[i] = pieceRef{Addr: pw.c.addr, Key: outputName(specID, p.bucket), Local: pw == w}
+		out[i] = pieceRef{Job: p.run.job, Addr: pw.c.addr, Key: outputName(specID, p.bucket), Local: pw == w}
 	}
 	return out
 }
@@ -327,7 +331,7 @@ func (j *job) rerun(ctx context.Context, r *producerRun, addr string) error {
 	if _, err := j.runTask(ctx, r.t); err != nil {
 		return fmt.Errorf("cluster: recompute task %s: %w", r.t.id, err)
 	}
-	r.w, r.specID = r.t.ranOn, r.t.ranAs
+	r.w, r.specID, r.job = r.t.ranOn, r.t.ranAs, r.t.ranNS
 	return nil
 }
 
@@ -362,7 +366,7 @@ func (j *job) freeConsumed(ts []*task) {
 	for _, t := range ts {
 		for _, ps := range t.pieces {
 			for _, p := range ps {
-				if seen[p] {
+				if seen[p] || p.run.job != j.id { // cached pieces stay
 					continue
 				}
 				seen[p] = true

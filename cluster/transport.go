@@ -109,13 +109,7 @@ func (c *flightCodec) Unmarshal(data mem.BufferSlice, v any) error {
 				return err
 			}
 		}
-		if n := data.Len(); n <= bodyBufBytes {
-			v.pooled = bodyPool.Get().(*[]byte)
-			b = (*v.pooled)[:n]
-			data.CopyTo(b)
-		} else {
-			b = data.Materialize()
-		}
+		b = data.Materialize()
 	default:
 		return c.proto.Unmarshal(data, v)
 	}
@@ -216,28 +210,22 @@ func writeRecord(w *ipc.Writer, rs *recordSender, rec arrow.RecordBatch, meta []
 	return w.Write(rec)
 }
 
-// inData is a FlightData as msgReader receives it. The message's bytes
-// land in a buffer of bodyPool when they fit (pooled is that buffer), or,
-// with leaveBody set, the body stays in gRPC's frames (frames, from
-// bodyOff on; fd.DataBody is nil) and is copied from there straight into
-// the table being assembled.
+// inData is a FlightData as msgReader receives it. With leaveBody set,
+// the body of a batch stays in gRPC's frames (frames, from bodyOff on;
+// fd.DataBody is nil) and is copied from there straight into the table
+// being assembled; otherwise the message is copied out as usual.
 type inData struct {
 	fd        flight.FlightData
-	pooled    *[]byte
 	leaveBody bool
 	frames    mem.BufferSlice
 	bodyOff   int
 	bodyLen   int
 }
 
-// bodyBufBytes is the size of the pooled message buffers: a batch of
-// wireBatchBytes and its header, with room for padding.
+// bodyBufBytes bounds the body of a batch left in gRPC's frames (the
+// size of the stand-in body): a batch of wireBatchBytes with room for
+// padding.
 const bodyBufBytes = wireBatchBytes + 1<<20
-
-var bodyPool = sync.Pool{New: func() any {
-	b := make([]byte, bodyBufBytes)
-	return &b
-}}
 
 // stand-in body: the IPC reader decodes a batch whose body was left in
 // gRPC's frames against this buffer of zeros, and the position of each
@@ -255,7 +243,7 @@ func standInBody(n int) []byte {
 // unmarshalLeavingBody parses the fields before the body of a FlightData
 // and leaves the body (the last field) in data, which it references. It
 // returns false, having changed nothing, when the message does not have
-// that shape or its body is larger than a pooled buffer.
+// that shape or its body is larger than bodyBufBytes.
 func unmarshalLeavingBody(data mem.BufferSlice, in *inData) (bool, error) {
 	n := data.Len()
 	prefix := make([]byte, min(n, 64<<10))
@@ -319,7 +307,7 @@ func copyFrom(dst []byte, data mem.BufferSlice, off int) {
 // answer or a DoPut upload). It remembers the stream's descriptor and
 // the latest app metadata. With reuse set (streams of assemblable tables,
 // which have no dictionaries for the IPC reader to keep), the batch
-// bodies are left in gRPC's frames (or put in pooled buffers), released
+// bodies are left in gRPC's frames, released
 // when the next message is read unless the consumer kept the batch.
 type msgReader struct {
 	recv  func(any) error // grpc stream RecvMsg
@@ -377,9 +365,6 @@ func (r *msgReader) recycle() {
 	if in := r.cur; in != nil && !r.keep {
 		if in.frames != nil {
 			in.frames.Free()
-		}
-		if r.reuse && in.pooled != nil {
-			bodyPool.Put(in.pooled)
 		}
 	}
 	r.cur, r.keep = nil, false

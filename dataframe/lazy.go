@@ -338,3 +338,11 @@ func (lf *LazyFrame) ExplainPhysical() (string, error) {
 
 // Plan returns the logical plan root (for executors and tools).
 func (lf *LazyFrame) Plan() (plan.Node, error) { return lf.node, lf.err }
+
+// ScanSource returns a LazyFrame reading src, a plan.Source made outside
+// this package (a cluster's cached partitions, for one). The optimizer
+// pushes projections and filters into the Scan as hints, as for files.
+func ScanSource(src plan.Source) *LazyFrame {
+	n, err := plan.NewScan(src, nil, nil)
+	return &LazyFrame{node: n, err: err}
+}
