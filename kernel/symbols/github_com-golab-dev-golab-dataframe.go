@@ -63,6 +63,7 @@ func init() {
 		"ScanCSV":                       reflect.ValueOf(dataframe.ScanCSV),
 		"ScanDir":                       reflect.ValueOf(dataframe.ScanDir),
 		"ScanParquet":                   reflect.ValueOf(dataframe.ScanParquet),
+		"ScanSource":                    reflect.ValueOf(dataframe.ScanSource),
 		"Semi":                          reflect.ValueOf(dataframe.Semi),
 		"Utf8":                          reflect.ValueOf(&dataframe.Utf8).Elem(),
 
