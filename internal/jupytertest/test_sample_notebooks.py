@@ -267,7 +267,8 @@ def test_live_plot(snippet, summary, out, live_run):
 
 def test_cluster_notebook(tmp_path):
     """04-cluster starts two real workers from a cell, shows them, runs one group-by on
-    them and locally with the same answer, and stops them."""
+    them and locally with the same answer, queries a result cached on the workers, and
+    stops them."""
     nb, _ = execute("04-cluster.ipynb", tmp_path)
     assert stdout(cell_with(nb, "cluster.Start(")) == "2 workers\n"
     [shown] = [c for c in nb.cells if c.cell_type == "code" and c.source.strip() == "c"]
@@ -279,4 +280,6 @@ def test_cluster_notebook(tmp_path):
     assert "store-00" in table.data["text/html"] and "revenue_cents" in table.data["text/html"]
     assert stdout(cell_with(nb, "local.String() == remote.String()")) == \
         "same answer on the cluster as locally: true\n"
+    cached = stdout(cell_with(nb, "c.Cache(ctx,"))
+    assert cached.startswith("shape: (3, 3)") and '"store-02"' in cached and "bulk_orders" in cached, cached
     assert stdout(cell_with(nb, "c.Close()")) == "workers stopped\n"
