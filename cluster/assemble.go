@@ -346,27 +346,22 @@ func (c *colAsm) append(mem memory.Allocator, at int, arr arrow.Array, src bufSo
 	varBytes := c.varLen
 	var offs32 []int32
 	var offs64 []int64
+	var first, last int64 // the batch's value bytes
 	if n > 0 {
 		switch c.kind {
 		case kindBin32:
-			buf := grown(&scratch[0], (n+1)*4)
-			src.read(buf, bufs[1], off*4)
-			offs32 = arrow.Int32Traits.CastFromBytes(buf)
-			if offs32[n] < offs32[0] {
-				return fmt.Errorf("%w: decreasing offsets in a %s column", ErrProtocol, c.typ)
-			}
-			varBytes += int(offs32[n] - offs32[0])
-			if varBytes > math.MaxInt32 {
-				return fmt.Errorf("%w: more than 2 GiB of values in a %s column", ErrProtocol, c.typ)
-			}
+			offs32 = readOffsets[int32](src, bufs[1], off, n, &scratch[0])
+			first, last = int64(offs32[0]), int64(offs32[n])
 		case kindBin64:
-			buf := grown(&scratch[0], (n+1)*8)
-			src.read(buf, bufs[1], off*8)
-			offs64 = arrow.Int64Traits.CastFromBytes(buf)
-			if offs64[n] < offs64[0] {
-				return fmt.Errorf("%w: decreasing offsets in a %s column", ErrProtocol, c.typ)
-			}
-			varBytes += int(offs64[n] - offs64[0])
+			offs64 = readOffsets[int64](src, bufs[1], off, n, &scratch[0])
+			first, last = offs64[0], offs64[n]
+		}
+		if last < first {
+			return fmt.Errorf("%w: decreasing offsets in a %s column", ErrProtocol, c.typ)
+		}
+		varBytes += int(last - first)
+		if c.kind == kindBin32 && varBytes > math.MaxInt32 {
+			return fmt.Errorf("%w: more than 2 GiB of values in a %s column", ErrProtocol, c.typ)
 		}
 	}
 	c.grow(mem, at+n, varBytes)
@@ -392,25 +387,33 @@ func (c *colAsm) append(mem memory.Allocator, at int, arr arrow.Array, src bufSo
 	case kindBool:
 		b, boff := bits(bufs[1])
 		bitutil.CopyBitmap(b, boff, n, c.data.Buf(), at)
-	case kindBin32:
-		start := offs32[0]
-		src.read(c.data.Buf()[c.varLen:varBytes], bufs[2], int(start))
-		dst := arrow.Int32Traits.CastFromBytes(c.offs.Buf())[at : at+n+1]
-		base := int32(c.varLen)
-		for i, o := range offs32 {
-			dst[i] = o - start + base
-		}
-	case kindBin64:
-		start := offs64[0]
-		src.read(c.data.Buf()[c.varLen:varBytes], bufs[2], int(start))
-		dst := arrow.Int64Traits.CastFromBytes(c.offs.Buf())[at : at+n+1]
-		base := int64(c.varLen)
-		for i, o := range offs64 {
-			dst[i] = o - start + base
+	case kindBin32, kindBin64:
+		src.read(c.data.Buf()[c.varLen:varBytes], bufs[2], int(first))
+		if c.kind == kindBin32 {
+			rebase(arrow.Int32Traits.CastFromBytes(c.offs.Buf())[at:at+n+1], offs32, int32(c.varLen))
+		} else {
+			rebase(arrow.Int64Traits.CastFromBytes(c.offs.Buf())[at:at+n+1], offs64, int64(c.varLen))
 		}
 	}
 	c.varLen = varBytes
 	return nil
+}
+
+// readOffsets reads the n+1 offsets of b from element off on into
+// scratch.
+func readOffsets[T int32 | int64](src bufSource, b *memory.Buffer, off, n int, scratch *[]byte) []T {
+	size := int(unsafe.Sizeof(T(0)))
+	buf := grown(scratch, (n+1)*size)
+	src.read(buf, b, off*size)
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(buf))), n+1)
+}
+
+// rebase writes offs moved to start at base into dst.
+func rebase[T int32 | int64](dst, offs []T, base T) {
+	start := offs[0]
+	for i, o := range offs {
+		dst[i] = o - start + base
+	}
 }
 
 // grown returns (*b)[:n], growing *b when it is shorter.

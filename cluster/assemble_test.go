@@ -143,19 +143,8 @@ func TestBatchMeta(t *testing.T) {
 // (EchoTask over gRPC): assembled tables of many batches, an empty one,
 // and one with a dictionary column that takes the concatenating path.
 func TestTransportRoundTrip(t *testing.T) {
-	w, err := NewWorker(WorkerConfig{Token: "t"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Serve(ctx) }()
-	defer func() { cancel(); <-done }()
-	c, err := Connect(ctx, Config{Addrs: []string{w.Addr()}, Token: "t"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := inProcessCluster(t)
+	ctx := context.Background()
 
 	big := flatTable(t, memory.DefaultAllocator, 300_000) // several wire batches
 	defer big.Release()

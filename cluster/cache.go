@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -138,6 +137,12 @@ func (s *cachedSource) Scan(ctx context.Context, mem memory.Allocator, req plan.
 	if err != nil {
 		return nil, 0, err
 	}
+	t := frameTable(f)
+	return t.Cols, t.Rows, nil
+}
+
+// frameTable returns f's columns as a table (new references).
+func frameTable(f *dataframe.Frame) *physical.Table {
 	rec := f.Record()
 	defer rec.Release()
 	cols := make([]arrow.Array, rec.NumCols())
@@ -145,7 +150,7 @@ func (s *cachedSource) Scan(ctx context.Context, mem memory.Allocator, req plan.
 		cols[i] = rec.Column(i)
 		cols[i].Retain()
 	}
-	return cols, int(rec.NumRows()), nil
+	return &physical.Table{Schema: rec.Schema(), Cols: cols, Rows: int(rec.NumRows())}
 }
 
 // release frees the pieces on the workers and the lineage.
@@ -172,12 +177,7 @@ func (s *cachedSource) release() {
 	c.bg.Add(len(ws))
 	c.mu.Unlock()
 	for _, w := range ws {
-		go func() {
-			defer c.bg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			w.c.action(ctx, "drop", []byte(s.ns))
-		}()
+		c.inBackground(w, "drop", []byte(s.ns), nil)
 	}
 }
 

@@ -296,17 +296,6 @@ func TestRegisteredTask(t *testing.T) {
 	}
 }
 
-func frameTable(f *dataframe.Frame) *physical.Table {
-	rec := f.Record()
-	defer rec.Release()
-	cols := make([]arrow.Array, rec.NumCols())
-	for i := range cols {
-		cols[i] = rec.Column(i)
-		cols[i].Retain()
-	}
-	return &physical.Table{Schema: rec.Schema(), Cols: cols, Rows: int(rec.NumRows())}
-}
-
 // TestWorkerKilled kills a worker with SIGKILL while it runs a task; the
 // task re-runs on the other workers and the job still returns everything.
 func TestWorkerKilled(t *testing.T) {

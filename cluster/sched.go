@@ -107,15 +107,11 @@ func (j *job) finish(err error) {
 	var left atomic.Int32
 	left.Store(int32(len(ws)))
 	for _, w := range ws {
-		go func() {
-			defer c.bg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			w.c.action(ctx, "drop", []byte(j.id))
+		c.inBackground(w, "drop", []byte(j.id), func() {
 			if left.Add(-1) == 0 {
 				close(all)
 			}
-		}()
+		})
 	}
 	t := time.NewTimer(dropWait)
 	defer t.Stop()
@@ -124,6 +120,21 @@ func (j *job) finish(err error) {
 	case <-t.C:
 		fmt.Fprintf(c.cfg.Log, "cluster: job %s: workers did not confirm the drop within %v; finishing it in the background\n", j.id, dropWait)
 	}
+}
+
+// inBackground sends action typ to w on a goroutine the Cluster owns
+// (the caller has counted it in c.bg; Close waits for it), giving up
+// after 2 s; then it calls done, when not nil.
+func (c *Cluster) inBackground(w *workerState, typ string, body []byte, done func()) {
+	go func() {
+		defer c.bg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		w.c.action(ctx, typ, body)
+		if done != nil {
+			done()
+		}
+	}()
 }
 
 // dropWait bounds how long a finished job waits for the workers to

@@ -384,11 +384,6 @@ func (j *job) freeConsumed(ts []*task) {
 		}
 		c.bg.Add(1)
 		c.mu.Unlock()
-		go func() {
-			defer c.bg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			w.c.action(ctx, "free", marshal(freeRequest{Job: j.id, Keys: keys}))
-		}()
+		c.inBackground(w, "free", marshal(freeRequest{Job: j.id, Keys: keys}), nil)
 	}
 }

@@ -82,19 +82,8 @@ func FuzzFlightCodecUnmarshal(f *testing.F) {
 // BenchmarkTransportEcho sends a 1Mi-row table to an in-process worker and
 // back through EchoTask; a CPU profile shows both ends.
 func BenchmarkTransportEcho(b *testing.B) {
-	w, err := NewWorker(WorkerConfig{Token: "t"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Serve(ctx) }()
-	defer func() { cancel(); <-done }()
-	c, err := Connect(ctx, Config{Addrs: []string{w.Addr()}, Token: "t"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	c := inProcessCluster(b)
+	ctx := context.Background()
 	x, _, _ := testTables(1 << 20)
 	tb := frameTable(x)
 	defer tb.Release()
@@ -108,4 +97,24 @@ func BenchmarkTransportEcho(b *testing.B) {
 		}
 		releaseTables(out)
 	}
+}
+
+// inProcessCluster connects to a worker served by this process; both
+// stop when the test ends.
+func inProcessCluster(tb testing.TB) *Cluster {
+	tb.Helper()
+	w, err := NewWorker(WorkerConfig{Token: "t"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Serve(ctx) }()
+	c, err := Connect(ctx, Config{Addrs: []string{w.Addr()}, Token: "t"})
+	if err != nil {
+		cancel()
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close(); cancel(); <-done })
+	return c
 }

@@ -166,15 +166,11 @@ func (s *csvSource) readAll(ctx context.Context, workers int) ([]byte, error) {
 	if s.data != nil {
 		return s.data, nil
 	}
-	f, err := os.Open(s.path)
+	f, st, err := openStat(s.path)
 	if err != nil {
-		return nil, fmt.Errorf("dataframe: read csv: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("dataframe: read csv: %w", err)
-	}
 	const piece = 8 << 20
 	size := int(st.Size())
 	if st.Mode().IsRegular() && size > 0 {
@@ -222,6 +218,20 @@ func (s *csvSource) readAll(ctx context.Context, workers int) ([]byte, error) {
 			return nil, fmt.Errorf("dataframe: read csv %s: %w", s.path, err)
 		}
 	}
+}
+
+// openStat opens a CSV file and returns its FileInfo.
+func openStat(path string) (*os.File, os.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dataframe: read csv: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("dataframe: read csv: %w", err)
+	}
+	return f, st, nil
 }
 
 // init reads the header and infers the schema from a sample.

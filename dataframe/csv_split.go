@@ -76,15 +76,11 @@ func (s *csvSource) Splits(ctx context.Context, _ []expr.Expr) ([]plan.Split, er
 		}
 		return []plan.Split{{Kind: splitKindCSV, Spec: spec, Rows: -1}}, nil
 	}
-	f, err := os.Open(s.path)
+	f, st, err := openStat(s.path)
 	if err != nil {
-		return nil, fmt.Errorf("dataframe: read csv: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("dataframe: read csv: %w", err)
-	}
 	if !st.Mode().IsRegular() {
 		return nil, nil
 	}
