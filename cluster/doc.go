@@ -127,6 +127,14 @@
 // time) are not retried and keep their dataframe sentinel (errors.Is
 // works across the wire).
 //
+// Cache (cache.go) runs a query and keeps its result on the workers,
+// one piece per partition, under a namespace of its own that job ends do
+// not drop ("c" + the job id); it returns a LazyFrame over a
+// cachedSource. A query of the same cluster over it reads the pieces in
+// place (stubs, as for shuffles); a lost piece is computed again from
+// the lineage the cache keeps; elsewhere its Scan fetches the pieces
+// through a job. Uncache and Close free them on the workers.
+//
 // Cancelling ctx stops a job everywhere within a second: the task
 // streams (DoGet, DoPut) are reset, which cancels each running task's
 // ctx on its worker at once (operators check it every morsel); the job
