@@ -545,7 +545,10 @@ type WorkerStatus struct {
 	// running. After a cancel it can lag Running for as long as the
 	// worker takes to stop them.
 	RunningOnWorker int
-	Err             error // non-nil when the worker is dead or did not answer
+	// Spilled is the number of task outputs the worker has written to
+	// disk because they did not fit in its memory limit.
+	Spilled int64
+	Err     error // non-nil when the worker is dead or did not answer
 }
 
 // Status asks every worker for its memory use and tasks.
@@ -567,7 +570,7 @@ func (c *Cluster) Status(ctx context.Context) []WorkerStatus {
 				sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 				info, err := w.c.action(sctx, "status", nil)
 				cancel()
-				s.Cores, s.Used, s.Limit, s.RunningOnWorker, s.Err = info.Cores, info.Used, info.Limit, int(info.Running), err
+				s.Cores, s.Used, s.Limit, s.RunningOnWorker, s.Spilled, s.Err = info.Cores, info.Used, info.Limit, int(info.Running), info.Spilled, err
 			}
 			out[i] = s
 		}()

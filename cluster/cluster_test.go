@@ -812,3 +812,35 @@ func mustPlan(t *testing.T, lf *dataframe.LazyFrame) plan.Node {
 	}
 	return n
 }
+
+// TestSpillKeptOutputs: the shuffled rows a worker keeps for the next
+// stage add up to more than its memory limit (each task alone fits), so
+// they go to disk; the query still gives the local answer.
+func TestSpillKeptOutputs(t *testing.T) {
+	c := startCluster(t, Config{Workers: 2, MemoryPerWorker: "32MiB", Partitions: 16})
+	x := genFrame(1_500_000, 100, 5)
+	// Median does not split into partial aggregates: the input rows of
+	// the needed columns are shuffled.
+	lf := x.Lazy().GroupBy("id4", "id5").Agg(col("v3").Median().Alias("med"), col("id3").Max().Alias("max_id3"), col("v1").Sum())
+	ctx := context.Background()
+	local, err := lf.Collect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dist, err := c.Collect(ctx, lf)
+	if err != nil {
+		t.Fatalf("cluster: %v", err)
+	}
+	diffRows(t, "spilled shuffle", local, dist)
+	var spilled int64
+	for _, s := range c.Status(ctx) {
+		if s.Err != nil {
+			t.Fatal(s.Err)
+		}
+		spilled += s.Spilled
+	}
+	if spilled == 0 {
+		t.Fatal("no worker spilled: the test does not exercise spilling (make the data larger or the limit smaller)")
+	}
+	t.Logf("%d task outputs spilled", spilled)
+}

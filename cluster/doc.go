@@ -193,7 +193,13 @@
 // task past the limit cancel that task with ErrMemoryLimit (Arrow's
 // allocator interface cannot fail, and a panic on a morsel goroutine
 // would kill the worker). The error names the limit and how to raise it.
-// Spilling to disk is not implemented.
+// Kept task outputs (shuffle pieces waiting for the next stage, cached
+// results) stay in memory while they use at most 60% of the limit; past
+// that they are written to Arrow IPC files in WorkerConfig.SpillDir
+// (golab worker --spill-dir; default the temporary directory) and
+// streamed from there (spill.go); Status reports how many. Operators
+// themselves (aggregation, join, sort) do not spill yet: a task that
+// needs more than the limit fails as above.
 //
 // # Processes
 //

@@ -135,11 +135,20 @@ func (w *Worker) fetchInput(ctx context.Context, spec *taskSpec, refs []pieceRef
 		if r.Local {
 			w.mu.Lock()
 			s, ok := w.mu.outputs[inputKey(r.Job, r.Key)]
+			if ok && s.path == "" {
+				parts[i] = retainTable(s.t)
+			}
 			w.mu.Unlock()
 			if !ok {
 				return nil, 0, errInputLost(spec.ID, r.Addr, r.Key, errors.New("not on this worker"))
 			}
-			parts[i] = retainTable(s.t)
+			if s.path != "" {
+				t, err := readSpilled(s.path)
+				if err != nil {
+					return nil, 0, errInputLost(spec.ID, r.Addr, r.Key, err)
+				}
+				parts[i] = t
+			}
 			continue
 		}
 		wg.Add(1)
@@ -194,18 +203,40 @@ func (w *Worker) fetchInput(ctx context.Context, spec *taskSpec, refs []pieceRef
 
 // keep stores out (one table per bucket) as the outputs of spec, charged
 // to the worker's limit until the job is dropped.
+// When they do not fit, they are spilled to disk (spill.go).
 func (w *Worker) keep(spec *taskSpec, out []*physical.Table) error {
 	var total int64
 	for _, t := range out {
 		total += tableBytes(t)
 	}
-	if err := w.alloc.Charge(total); err != nil {
-		return status.Error(codes.ResourceExhausted, err.Error())
+	kept := make([]stored, len(out))
+	// Kept outputs may use 60% of the limit; the rest stays for uploads
+	// and running tasks.
+	err := fmt.Errorf("%w: kept outputs would pass 60%% of the %s limit", ErrMemoryLimit, FormatBytes(w.alloc.Limit()))
+	if lim := w.alloc.Limit(); lim <= 0 || w.alloc.Used()+total <= lim*6/10 {
+		err = w.alloc.Charge(total)
+	}
+	if err == nil {
+		for b, t := range out {
+			kept[b] = stored{t: retainTable(t), bytes: tableBytes(t)}
+		}
+	} else {
+		w.logf("task %s: spilling its output (%s) to disk: %v", spec.ID, FormatBytes(total), err)
+		for b, t := range out {
+			path, err := w.spillFile(spec.Job+"."+outputName(spec.ID, b), t)
+			if err != nil {
+				for _, s := range kept[:b] {
+					w.free(s)
+				}
+				return status.Errorf(codes.ResourceExhausted, "golab worker: task %s: its output does not fit in memory and could not be spilled: %v", spec.ID, err)
+			}
+			kept[b] = stored{path: path}
+		}
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for b, t := range out {
-		w.mu.outputs[inputKey(spec.Job, outputName(spec.ID, b))] = stored{t: retainTable(t), bytes: tableBytes(t)}
+	for b, s := range kept {
+		w.mu.outputs[inputKey(spec.Job, outputName(spec.ID, b))] = s
 	}
 	return nil
 }

@@ -72,6 +72,9 @@ type WorkerConfig struct {
 	// need Config.TLSCAFile). Default: plaintext.
 	TLSCertFile string
 	TLSKeyFile  string
+	// SpillDir is where kept task outputs go when they do not fit in
+	// Memory (default: the system's temporary directory).
+	SpillDir string
 	// Log receives one line per notable event (default: discarded).
 	Log io.Writer
 }
@@ -86,6 +89,7 @@ type Worker struct {
 
 	running atomic.Int64
 	done    atomic.Int64
+	spilled atomic.Int64 // outputs written to disk (spill.go)
 
 	mu struct {
 		sync.Mutex
@@ -93,6 +97,7 @@ type Worker struct {
 		outputs map[string]stored // "job/output" -> kept task output (shuffle.go)
 		peers   map[string]*workerClient
 		tasks   map[string]context.CancelCauseFunc
+		spill   string // spill directory, once made
 	}
 }
 
@@ -186,6 +191,10 @@ func (w *Worker) Serve(ctx context.Context) error {
 		c.conn.Close()
 		delete(w.mu.peers, k)
 	}
+	if w.mu.spill != "" {
+		os.RemoveAll(w.mu.spill)
+		w.mu.spill = ""
+	}
 	w.mu.Unlock()
 	return nil
 }
@@ -194,9 +203,14 @@ func (w *Worker) Serve(ctx context.Context) error {
 type stored struct {
 	t     *physical.Table
 	bytes int64
+	path  string // a spilled output (t is nil): its IPC file
 }
 
 func (w *Worker) free(s stored) {
+	if s.path != "" {
+		os.Remove(s.path)
+		return
+	}
 	s.t.Release()
 	w.alloc.Uncharge(s.bytes)
 }
@@ -250,6 +264,7 @@ type workerInfo struct {
 	Running int64    `json:"running"`
 	Done    int64    `json:"done"`
 	Inputs  int      `json:"inputs"`
+	Spilled int64    `json:"spilled,omitempty"`
 	Tasks   []string `json:"tasks,omitempty"`
 }
 
@@ -257,7 +272,7 @@ func (w *Worker) info() workerInfo {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	in := workerInfo{Build: Build(), PID: os.Getpid(), Cores: runtime.GOMAXPROCS(0), Limit: w.alloc.Limit(),
-		Used: w.alloc.Used(), Running: w.running.Load(), Done: w.done.Load(), Inputs: len(w.mu.inputs)}
+		Used: w.alloc.Used(), Running: w.running.Load(), Done: w.done.Load(), Inputs: len(w.mu.inputs), Spilled: w.spilled.Load()}
 	for id := range w.mu.tasks {
 		in.Tasks = append(in.Tasks, id)
 	}
@@ -500,12 +515,15 @@ func (w *Worker) sendOutput(spec *taskSpec, stream flight.FlightService_DoGetSer
 	w.mu.Lock()
 	s, ok := w.mu.outputs[inputKey(spec.Job, spec.Fetch)]
 	var t *physical.Table
-	if ok {
+	if ok && s.path == "" {
 		t = retainTable(s.t)
 	}
 	w.mu.Unlock()
 	if !ok {
 		return status.Errorf(codes.NotFound, "golab worker: no output %s of job %s here (the job ended, or this worker restarted)", spec.Fetch, spec.Job)
+	}
+	if s.path != "" {
+		return w.sendSpilled(s.path, spec.Fetch, stream)
 	}
 	defer t.Release()
 	wr, rs := newRecordSender(stream, t.Schema, nil, ipc.WithAllocator(w.alloc))
