@@ -66,7 +66,15 @@ func dial(ctx context.Context, addr, token string, tlsCfg *tls.Config) (*workerC
 	info, err := c.action(ctx, "hello", []byte(Build()))
 	if err != nil {
 		conn.Close()
-		return nil, explainTLS(err, addr, tlsCfg != nil)
+		if tlsCfg != nil && errors.Is(err, ErrUnreachable) {
+			// With TLS 1.3 a worker refuses a client certificate after
+			// the handshake, so the call may only see a closed
+			// connection; a handshake of our own reads the reason.
+			if perr := probeTLS(ctx, addr, tlsCfg); perr != nil {
+				err = fmt.Errorf("%w (TLS: %v)", err, perr)
+			}
+		}
+		return nil, explainTLS(err, addr, tlsCfg)
 	}
 	c.info = info
 	return c, nil

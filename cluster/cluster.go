@@ -76,6 +76,15 @@ type Config struct {
 	// copy unless the path is shared).
 	TLSCertFile string
 	TLSKeyFile  string
+	// TLSClientCertFile and TLSClientKeyFile are the PEM certificate and
+	// key the coordinator shows workers that ask for one (started with
+	// --tls-client-ca: mutual TLS). Start then starts its workers with
+	// --tls-client-ca TLSClientCAFile (default: TLSClientCertFile itself,
+	// self-signed) plus the CA of their own certificates, which they show
+	// each other.
+	TLSClientCertFile string
+	TLSClientKeyFile  string
+	TLSClientCAFile   string
 	// TLSServerName is the name the workers' certificates must carry
 	// (default: the host part of each worker's address).
 	TLSServerName string
@@ -285,6 +294,9 @@ func (c *Cluster) launch(ctx context.Context, bin, tokenFile, host string) (stri
 	args := []string{"worker", "--memory", c.cfg.MemoryPerWorker, "--cores", strconv.Itoa(c.cfg.CoresPerWorker), "--exit-on-stdin-eof"}
 	if c.cfg.TLSCertFile != "" {
 		args = append(args, "--tls-cert", c.cfg.TLSCertFile, "--tls-key", c.cfg.TLSKeyFile)
+		if cas := c.cfg.clientCAs(); cas != nil {
+			args = append(args, "--tls-client-ca", strings.Join(cas, ","))
+		}
 	}
 	var cmd *exec.Cmd
 	if host == "" {

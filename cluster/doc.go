@@ -37,7 +37,14 @@
 // only TLS; a mismatch (plaintext on one end, an untrusted certificate,
 // a wrong name) fails the first call at once with ErrTLS, which also
 // matches ErrUnreachable. TLS encrypts and authenticates the worker; the
-// token still authenticates the coordinator (no client certificates).
+// token authenticates the coordinator. For mutual TLS, start workers
+// with "--tls-client-ca FILES" (the CAs that sign the coordinator's
+// certificate and the workers' own, which they show each other when they
+// fetch shuffle pieces; certificates then need the client-auth usage
+// too) and give the coordinator Config.TLSClientCertFile and
+// TLSClientKeyFile; Start does both when TLSClientCertFile is set. A
+// missing or untrusted client certificate fails Connect with ErrTLS,
+// saying which.
 //
 // The data path is tuned for bulk transfer (transport.go, assemble.go):
 // IPC without compression; a gRPC codec that sends a batch's Arrow

@@ -94,7 +94,7 @@ func (w *Worker) peer(ctx context.Context, addr string, pt *peerTLS) (*workerCli
 		if !pool.AppendCertsFromPEM(pt.CA) {
 			return nil, fmt.Errorf("%w: the peer CA holds no PEM certificate", ErrProtocol)
 		}
-		cfg = &tls.Config{RootCAs: pool, ServerName: pt.ServerName, MinVersion: tls.VersionTLS12}
+		cfg = &tls.Config{RootCAs: pool, ServerName: pt.ServerName, MinVersion: tls.VersionTLS12, Certificates: w.peerCerts}
 	}
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

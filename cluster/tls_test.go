@@ -38,7 +38,7 @@ func selfSigned(t *testing.T, dir, name string) (certFile, keyFile string) {
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
 		DNSNames:              []string{"localhost"},
 	}
@@ -176,5 +176,54 @@ func TestTLSStart(t *testing.T) {
 	_, err := Connect(context.Background(), Config{Addrs: c.Addrs(), Token: c.Token()})
 	if !errors.Is(err, ErrTLS) {
 		t.Fatalf("plaintext Connect to Start's TLS workers: got %v, want ErrTLS", err)
+	}
+}
+
+// TestMutualTLS: workers started with client CAs (here by Start) accept
+// the coordinator's client certificate and each other's (shuffle pieces
+// go from worker to worker); a coordinator without a client certificate,
+// or with one they do not trust, gets ErrTLS saying what to set.
+func TestMutualTLS(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := selfSigned(t, dir, "worker")
+	ccert, ckey := selfSigned(t, dir, "coordinator")
+	other, otherKey := selfSigned(t, dir, "stranger")
+	c := startCluster(t, Config{Workers: 2, MemoryPerWorker: "256MiB", TLSCertFile: cert, TLSKeyFile: key,
+		TLSClientCertFile: ccert, TLSClientKeyFile: ckey})
+	x, small, big := testTables(3000)
+	for _, q := range queries[:4] {
+		lf := q.lf(x.Lazy(), small.Lazy(), big.Lazy())
+		local, _ := lf.Collect(context.Background())
+		dist, err := c.Collect(context.Background(), lf)
+		if err != nil {
+			t.Fatalf("%s over mutual TLS: %v", q.name, err)
+		}
+		diffRows(t, q.name, local, dist)
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"no client certificate", Config{Addrs: c.Addrs(), Token: c.Token(), TLSCAFile: cert}, "TLSClientCertFile"},
+		{"untrusted client certificate", Config{Addrs: c.Addrs(), Token: c.Token(), TLSCAFile: cert, TLSClientCertFile: other, TLSClientKeyFile: otherKey}, "refused the client certificate"},
+		{"client certificate without key", Config{Addrs: c.Addrs(), Token: c.Token(), TLSCAFile: cert, TLSClientCertFile: ccert}, "TLSClientKeyFile"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			start := time.Now()
+			cc, err := Connect(ctx, tc.cfg)
+			if err == nil {
+				cc.Close()
+				t.Fatal("Connect succeeded")
+			}
+			if !errors.Is(err, ErrTLS) && !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v; want ErrTLS or ErrConfig naming %s", err, tc.want)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Fatalf("took %v to fail", d)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,6 +73,10 @@ type WorkerConfig struct {
 	// need Config.TLSCAFile). Default: plaintext.
 	TLSCertFile string
 	TLSKeyFile  string
+	// TLSClientCAFiles, when set (with a certificate), are PEM files of
+	// the CAs that must have signed every caller's certificate (mutual
+	// TLS). The worker shows its own certificate when it calls its peers.
+	TLSClientCAFiles []string
 	// SpillDir is where kept task outputs go when they do not fit in
 	// Memory (default: the system's temporary directory).
 	SpillDir string
@@ -90,6 +95,8 @@ type Worker struct {
 	running atomic.Int64
 	done    atomic.Int64
 	spilled atomic.Int64 // outputs written to disk (spill.go)
+	// peerCerts is the certificate the worker shows its peers (mutual TLS).
+	peerCerts []tls.Certificate
 
 	mu struct {
 		sync.Mutex
@@ -118,7 +125,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if cfg.Cores > 0 {
 		runtime.GOMAXPROCS(cfg.Cores)
 	}
-	tlsCfg, err := serverTLS(cfg.TLSCertFile, cfg.TLSKeyFile)
+	tlsCfg, err := serverTLS(cfg.TLSCertFile, cfg.TLSKeyFile, cfg.TLSClientCAFiles)
 	if err != nil {
 		return nil, err
 	}
@@ -127,6 +134,9 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		return nil, fmt.Errorf("cluster: worker listen on %s: %w", cfg.Listen, err)
 	}
 	w := &Worker{cfg: cfg, alloc: NewLimitAllocator(memory.NewGoAllocator(), cfg.Memory), lis: lis}
+	if tlsCfg != nil {
+		w.peerCerts = tlsCfg.Certificates
+	}
 	w.mu.inputs = map[string]stored{}
 	w.mu.outputs = map[string]stored{}
 	w.mu.peers = map[string]*workerClient{}

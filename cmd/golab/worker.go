@@ -29,9 +29,10 @@ func runWorker(args []string, stdout, stderr io.Writer) error {
 	stdinEOF := fs.Bool("exit-on-stdin-eof", false, "exit when standard input closes (cluster.Start uses it so workers never outlive the kernel)")
 	tlsCert := fs.String("tls-cert", "", "PEM certificate `FILE`: serve TLS only (coordinators need cluster.Config.TLSCAFile); default plaintext")
 	tlsKey := fs.String("tls-key", "", "PEM private key `FILE` of --tls-cert")
+	clientCA := fs.String("tls-client-ca", "", "PEM `FILES` (comma-separated) of the CAs that must sign every caller's certificate (mutual TLS; needs --tls-cert)")
 	spillDir := fs.String("spill-dir", "", "`DIR` for task outputs that do not fit in --memory (default: the temporary directory)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: golab worker --token-file FILE [--listen ADDR] [--memory 2GiB] [--cores N] [--tls-cert FILE --tls-key FILE] [--spill-dir DIR]
+		fmt.Fprint(stderr, `usage: golab worker --token-file FILE [--listen ADDR] [--memory 2GiB] [--cores N] [--tls-cert FILE --tls-key FILE [--tls-client-ca FILES]] [--spill-dir DIR]
 
 A GoLab cluster worker: serves dataframe tasks over Arrow Flight (gRPC)
 until SIGTERM or SIGINT, and prints "listening on ADDR" once it accepts
@@ -68,7 +69,11 @@ certificate must name the host or IP the coordinators dial.
 	if err != nil {
 		return err
 	}
-	w, err := cluster.NewWorker(cluster.WorkerConfig{Listen: *listen, Memory: limit, Cores: *cores, Token: token, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, SpillDir: *spillDir, Log: stderr})
+	cfg := cluster.WorkerConfig{Listen: *listen, Memory: limit, Cores: *cores, Token: token, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, SpillDir: *spillDir, Log: stderr}
+	if *clientCA != "" {
+		cfg.TLSClientCAFiles = strings.Split(*clientCA, ",")
+	}
+	w, err := cluster.NewWorker(cfg)
 	if err != nil {
 		return err
 	}
