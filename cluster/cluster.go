@@ -629,7 +629,31 @@ func (c *Cluster) MIMEBundle() map[string]any {
 			html.EscapeString(s.Addr), s.PID, s.Cores, FormatBytes(s.Used), lim, s.Running, s.Done, html.EscapeString(state))
 		fmt.Fprintf(&t, "  %s pid %d: %s / %s, %d running, %d done, %s\n", s.Addr, s.PID, FormatBytes(s.Used), lim, s.Running, s.Done, state)
 	}
-	h.WriteString("</table></div>")
+	h.WriteString("</table>")
+	c.mu.Lock()
+	caches := append([]*cachedSource(nil), c.mu.caches...)
+	c.mu.Unlock()
+	var live []string
+	for _, cs := range caches {
+		cs.mu.Lock()
+		if !cs.released {
+			live = append(live, cs.String())
+		}
+		cs.mu.Unlock()
+	}
+	if len(live) > 0 {
+		fmt.Fprintf(&h, "<div>cached results (Cache): %d; %s</div>", len(live), html.EscapeString(strings.Join(live, "; ")))
+		fmt.Fprintf(&t, "  cached results (Cache): %d; %s\n", len(live), strings.Join(live, "; "))
+	}
+	var spilled int64
+	for _, s := range st {
+		spilled += s.Spilled
+	}
+	if spilled > 0 {
+		fmt.Fprintf(&h, "<div>task outputs spilled to disk (memory limit): %d</div>", spilled)
+		fmt.Fprintf(&t, "  task outputs spilled to disk (memory limit): %d\n", spilled)
+	}
+	h.WriteString("</div>")
 	return map[string]any{"text/html": h.String(), "text/plain": t.String()}
 }
 

@@ -778,6 +778,9 @@ func TestCache(t *testing.T) {
 		}
 	}
 	check("cached", false)
+	if got := c.MIMEBundle()["text/plain"].(string); !strings.Contains(got, "cached results (Cache): 1; cached on the cluster: 6 partitions") {
+		t.Errorf("the cluster's display does not list the cached result:\n%s", got)
+	}
 
 	local, err := cached.Collect(ctx) // no cluster in ctx: fetched here
 	if err != nil {
