@@ -162,16 +162,7 @@ func TestTLSStart(t *testing.T) {
 	dir := t.TempDir()
 	cert, key := selfSigned(t, dir, "worker")
 	c := startCluster(t, Config{Workers: 2, MemoryPerWorker: "256MiB", TLSCertFile: cert, TLSKeyFile: key})
-	x, small, big := testTables(2000)
-	for _, q := range queries[:3] {
-		lf := q.lf(x.Lazy(), small.Lazy(), big.Lazy())
-		local, _ := lf.Collect(context.Background())
-		dist, err := c.Collect(context.Background(), lf)
-		if err != nil {
-			t.Fatalf("%s over TLS: %v", q.name, err)
-		}
-		diffRows(t, q.name, local, dist)
-	}
+	sameAnswers(t, c, "over TLS", 2000, queries[:3])
 	// A plaintext coordinator is refused.
 	_, err := Connect(context.Background(), Config{Addrs: c.Addrs(), Token: c.Token()})
 	if !errors.Is(err, ErrTLS) {
@@ -190,16 +181,7 @@ func TestMutualTLS(t *testing.T) {
 	other, otherKey := selfSigned(t, dir, "stranger")
 	c := startCluster(t, Config{Workers: 2, MemoryPerWorker: "256MiB", TLSCertFile: cert, TLSKeyFile: key,
 		TLSClientCertFile: ccert, TLSClientKeyFile: ckey})
-	x, small, big := testTables(3000)
-	for _, q := range queries[:4] {
-		lf := q.lf(x.Lazy(), small.Lazy(), big.Lazy())
-		local, _ := lf.Collect(context.Background())
-		dist, err := c.Collect(context.Background(), lf)
-		if err != nil {
-			t.Fatalf("%s over mutual TLS: %v", q.name, err)
-		}
-		diffRows(t, q.name, local, dist)
-	}
+	sameAnswers(t, c, "over mutual TLS", 3000, queries[:4])
 	for _, tc := range []struct {
 		name string
 		cfg  Config
@@ -225,5 +207,21 @@ func TestMutualTLS(t *testing.T) {
 				t.Fatalf("took %v to fail", d)
 			}
 		})
+	}
+}
+
+// sameAnswers runs qs over test tables of n rows on c and locally and
+// compares the answers.
+func sameAnswers(t *testing.T, c *Cluster, how string, n int, qs []query) {
+	t.Helper()
+	x, small, big := testTables(n)
+	for _, q := range qs {
+		lf := q.lf(x.Lazy(), small.Lazy(), big.Lazy())
+		local, _ := lf.Collect(context.Background())
+		dist, err := c.Collect(context.Background(), lf)
+		if err != nil {
+			t.Fatalf("%s %s: %v", q.name, how, err)
+		}
+		diffRows(t, q.name, local, dist)
 	}
 }
