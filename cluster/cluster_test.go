@@ -847,3 +847,47 @@ func TestSpillKeptOutputs(t *testing.T) {
 	}
 	t.Logf("%d task outputs spilled", spilled)
 }
+
+// TestPartitionsFitMemory: a frame several times a worker's memory limit
+// is cut into enough partitions (and shuffle buckets) that every task
+// fits, where the default 2 per worker would each need more than the
+// limit.
+func TestPartitionsFitMemory(t *testing.T) {
+	c := startCluster(t, Config{Workers: 2, MemoryPerWorker: "24MiB"})
+	const n = 3_000_000
+	kb := array.NewInt64Builder(memory.DefaultAllocator)
+	vb := array.NewFloat64Builder(memory.DefaultAllocator)
+	sb := array.NewStringBuilder(memory.DefaultAllocator)
+	for i := range n {
+		kb.Append(int64(i*7919) % 5000)
+		vb.Append(float64(i%1000) / 8)
+		sb.Append(fmt.Sprintf("s%07d", (i*31)%n))
+	}
+	schema := arrow.NewSchema([]arrow.Field{{Name: "k", Type: arrow.PrimitiveTypes.Int64}, {Name: "v", Type: arrow.PrimitiveTypes.Float64}, {Name: "s", Type: arrow.BinaryTypes.String}}, nil)
+	rec := array.NewRecordBatch(schema, []arrow.Array{kb.NewArray(), vb.NewArray(), sb.NewArray()}, n)
+	f := dataframe.FromRecord(rec)
+	// Median does not split into partial aggregates: all rows shuffle.
+	lf := f.Lazy().GroupBy("k").Agg(col("v").Median().Alias("med"), col("s").Max().Alias("smax"), dataframe.Len().Alias("n"))
+	ctx := context.Background()
+	local, err := lf.Collect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tasks int
+	c.cfg.OnProgress = func(p JobProgress) { tasks = max(tasks, p.Tasks) }
+	dist, err := c.Collect(ctx, lf)
+	if err != nil {
+		t.Fatalf("cluster: %v", err)
+	}
+	diffRows(t, "partitions sized to memory", local, dist)
+	if tasks <= 2*4 {
+		t.Fatalf("the job ran %d tasks; a frame of %s on workers of 24 MiB needs more than the default 4 partitions", tasks, FormatBytes(frameBytes(f)))
+	}
+	t.Logf("%d tasks for %s", tasks, FormatBytes(frameBytes(f)))
+}
+
+func frameBytes(f *dataframe.Frame) int64 {
+	t := frameTable(f)
+	defer t.Release()
+	return tableBytes(t)
+}

@@ -83,6 +83,12 @@
 //   - Scan of anything else (in-memory frames, JSON, IPC): read
 //     on the coordinator and split into Partitions slices (default 2 per
 //     worker); the scan's projection and filters run on the workers.
+//   - Partition and bucket counts follow the workers' memory
+//     (sizing.go): when Partitions shares of a stage's input (exact for
+//     tables the coordinator holds, estimated from rows and the schema
+//     for shuffle pieces and row groups) would each pass an eighth of the
+//     smallest worker limit, the stage gets more, a multiple of the
+//     workers (at most 512); both sides of a join get the same count.
 //   - Filter, Select, WithColumns (without aggregates or windows), Rename,
 //     Drop, Explode: appended to the fragment each partition's task runs.
 //   - Aggregate by plain columns: sum, min, max, count, len and mean (and

@@ -224,7 +224,7 @@ func (j *job) scan(ctx context.Context, n *plan.Scan) (*dset, error) {
 		fields[i].Type = c.DataType()
 	}
 	t := &physical.Table{Schema: arrow.NewSchema(fields, nil), Cols: cols, Rows: rows}
-	parts := splitTable(t, j.partitions())
+	parts := splitTable(t, j.partitionsFor(viewBytes(t)))
 	t.Release()
 	d, err := j.fromParts(parts)
 	if err != nil {
@@ -431,10 +431,10 @@ func (j *job) gather(ctx context.Context, d *dset) (*physical.Table, error) {
 	return concatTables(j.mem, schema, parts)
 }
 
-// shuffle materializes d hash-partitioned by keys into one identity
-// partition per bucket.
-func (j *job) shuffle(ctx context.Context, d *dset, what string, keys []string) ([]*physical.Table, error) {
-	return j.materialize(ctx, d, what, keys, j.partitions())
+// shuffle materializes d hash-partitioned by keys into buckets
+// identity partitions.
+func (j *job) shuffle(ctx context.Context, d *dset, what string, keys []string, buckets int) ([]*physical.Table, error) {
+	return j.materialize(ctx, d, what, keys, buckets)
 }
 
 func columnNames(es []expr.Expr) ([]string, bool) {
@@ -462,7 +462,7 @@ func (j *job) aggregate(ctx context.Context, n *plan.Aggregate) (*dset, error) {
 	if err != nil {
 		return nil, err
 	}
-	buckets := j.partitions()
+	buckets := j.partitionsFor(j.estBytes(d))
 	if len(keys) == 0 {
 		buckets = 1
 	}
@@ -615,12 +615,14 @@ func (j *job) join(ctx context.Context, n *plan.Join) (*dset, error) {
 	case l.rows() <= small && (n.How == plan.Inner || n.How == plan.Right):
 		return j.broadcast(ctx, n, r, l, false)
 	}
-	lp, err := j.shuffle(ctx, l, "shuffle join left", n.LeftOn)
+	// Both sides need the same buckets.
+	buckets := j.partitionsFor(j.estBytes(l) + j.estBytes(r))
+	lp, err := j.shuffle(ctx, l, "shuffle join left", n.LeftOn, buckets)
 	if err != nil {
 		r.release()
 		return nil, err
 	}
-	rp, err := j.shuffle(ctx, r, "shuffle join right", n.RightOn)
+	rp, err := j.shuffle(ctx, r, "shuffle join right", n.RightOn, buckets)
 	if err != nil {
 		releaseTables(lp)
 		return nil, err

@@ -171,7 +171,7 @@ func (j *job) sort(ctx context.Context, n *plan.Sort) (*dset, error) {
 			return j.localOver(ctx, n, []*dset{d})
 		}
 	}
-	buckets := j.partitions()
+	buckets := j.partitionsFor(j.estBytes(d))
 	if d.rows() <= j.c.cfg.BroadcastRows || buckets < 2 {
 		return j.localOver(ctx, n, []*dset{d})
 	}

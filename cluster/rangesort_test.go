@@ -165,3 +165,34 @@ func TestRangePartition(t *testing.T) {
 		t.Fatalf("malformed spec: got %v, want ErrProtocol", err)
 	}
 }
+
+// TestPartitionsFor: the default (2 per worker) until a task's share
+// passes an eighth of the smallest limit, then a multiple of the
+// workers, at most maxPartitions; no limit, no change.
+func TestPartitionsFor(t *testing.T) {
+	mk := func(limits ...int64) *job {
+		c := &Cluster{}
+		for _, l := range limits {
+			c.mu.workers = append(c.mu.workers, &workerState{c: &workerClient{info: workerInfo{Limit: l}}})
+		}
+		return &job{c: c}
+	}
+	const mib = 1 << 20
+	cases := []struct {
+		j     *job
+		bytes int64
+		want  int
+	}{
+		{mk(64*mib, 64*mib), 10 * mib, 4},
+		{mk(64*mib, 64*mib), 32 * mib, 4},
+		{mk(64*mib, 64*mib), 33 * mib, 6},
+		{mk(64*mib, 32*mib, 64*mib), 100 * mib, 27},
+		{mk(64*mib, 0), 100 << 30, 4},
+		{mk(8*mib, 8*mib), 100 << 30, maxPartitions},
+	}
+	for i, tc := range cases {
+		if got := tc.j.partitionsFor(tc.bytes); got != tc.want {
+			t.Errorf("case %d: %d partitions, want %d", i, got, tc.want)
+		}
+	}
+}
