@@ -321,12 +321,12 @@ func (j *job) recoverLost(ctx context.Context, t *task, addr string) error {
 	c.mu.Lock()
 	var lostW *workerState
 	for _, w := range c.mu.workers {
-		if w.c.addr == addr {
+		if w.c.addr == addr && w.dead == nil {
 			lostW = w
 		}
 	}
 	c.mu.Unlock()
-	if lostW != nil && lostW.dead == nil {
+	if lostW != nil {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		_, err := lostW.c.action(pctx, "status", nil)
 		cancel()
