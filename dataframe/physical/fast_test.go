@@ -34,32 +34,8 @@ func genCol(t testing.TB, mem memory.Allocator, r *rand.Rand, kind string, n, ca
 		valid[i] = r.Float64() >= pNull
 	}
 	switch kind {
-	case "int32":
-		b := array.NewInt32Builder(mem)
-		defer b.Release()
-		for i := 0; i < n; i++ {
-			b.Append(int32(r.IntN(card)) - 3)
-		}
-		a := b.NewArray()
-		return withNulls(t, mem, a, valid)
-	case "int64":
-		b := array.NewInt64Builder(mem)
-		defer b.Release()
-		for i := 0; i < n; i++ {
-			b.Append(int64(r.IntN(card))*1_000_003 - 7)
-		}
-		return withNulls(t, mem, b.NewArray(), valid)
-	case "str":
-		b := array.NewStringBuilder(mem)
-		defer b.Release()
-		for i := 0; i < n; i++ {
-			if valid[i] {
-				b.Append(fmt.Sprintf("k%03d", r.IntN(card)))
-			} else {
-				b.AppendNull()
-			}
-		}
-		return b.NewArray()
+	case "int32", "int64", "str":
+		return plainCol(t, mem, kind, valid, func(int) int { return r.IntN(card) })
 	case "dict", "dictdup":
 		db := array.NewStringBuilder(mem)
 		defer db.Release()
@@ -90,6 +66,39 @@ func genCol(t testing.TB, mem memory.Allocator, r *rand.Rand, kind string, n, ca
 	}
 	t.Fatalf("unknown kind %s", kind)
 	return nil
+}
+
+// plainCol makes an int32, int64 or string column whose row i holds key
+// key(i) (mapped to the kind's values; called once per row, in order)
+// and is null where valid[i] is false.
+func plainCol(t testing.TB, mem memory.Allocator, kind string, valid []bool, key func(i int) int) arrow.Array {
+	t.Helper()
+	switch kind {
+	case "int32":
+		b := array.NewInt32Builder(mem)
+		defer b.Release()
+		for i := range valid {
+			b.Append(int32(key(i)) - 3)
+		}
+		return withNulls(t, mem, b.NewArray(), valid)
+	case "int64":
+		b := array.NewInt64Builder(mem)
+		defer b.Release()
+		for i := range valid {
+			b.Append(int64(key(i))*1_000_003 - 7)
+		}
+		return withNulls(t, mem, b.NewArray(), valid)
+	}
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	for i, ok := range valid {
+		if ok {
+			b.Append(fmt.Sprintf("k%03d", key(i)))
+		} else {
+			b.AppendNull()
+		}
+	}
+	return b.NewArray()
 }
 
 // withNulls returns a copy of a with the given validity (a is released).
@@ -382,31 +391,8 @@ func uniqueCol(t testing.TB, mem memory.Allocator, r *rand.Rand, kind string, n,
 		valid[i] = r.Float64() >= pNull
 	}
 	switch kind {
-	case "int32":
-		b := array.NewInt32Builder(mem)
-		defer b.Release()
-		for _, v := range perm {
-			b.Append(int32(v) - 3)
-		}
-		return withNulls(t, mem, b.NewArray(), valid)
-	case "int64":
-		b := array.NewInt64Builder(mem)
-		defer b.Release()
-		for _, v := range perm {
-			b.Append(int64(v)*1_000_003 - 7)
-		}
-		return withNulls(t, mem, b.NewArray(), valid)
-	case "str":
-		b := array.NewStringBuilder(mem)
-		defer b.Release()
-		for i, v := range perm {
-			if valid[i] {
-				b.Append(fmt.Sprintf("k%03d", v))
-			} else {
-				b.AppendNull()
-			}
-		}
-		return b.NewArray()
+	case "int32", "int64", "str":
+		return plainCol(t, mem, kind, valid, func(i int) int { return perm[i] })
 	}
 	db := array.NewStringBuilder(mem)
 	defer db.Release()
